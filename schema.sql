@@ -1,0 +1,160 @@
+-- hancup schema, as an ordered list of migrations. Each starts with a `-- migration: N name`
+-- line and runs in one transaction; PRAGMA user_version records the last one applied.
+-- Never edit a released migration: append a new one. Timestamps are UTC RFC 3339 text
+-- ('2026-11-25T23:00:00Z'), which sorts correctly as text.
+
+-- migration: 1 initial tables
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    email          TEXT    NOT NULL COLLATE NOCASE UNIQUE CHECK (length(email) BETWEEN 3 AND 254),
+    display_name   TEXT    NOT NULL CHECK (length(display_name) BETWEEN 1 AND 100),
+    -- PHC string (argon2id); a value starting with '!' is an unusable password (Django's convention).
+    password_hash  TEXT    NOT NULL,
+    is_active      INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    is_staff       INTEGER NOT NULL DEFAULT 0 CHECK (is_staff IN (0, 1)),
+    is_superuser   INTEGER NOT NULL DEFAULT 0 CHECK (is_superuser IN (0, 1)),
+    last_login_at  TEXT,
+    created_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE categories (
+    id        INTEGER PRIMARY KEY,
+    slug      TEXT    NOT NULL UNIQUE CHECK (length(slug) BETWEEN 1 AND 64),
+    name      TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    name_en   TEXT    NOT NULL CHECK (length(name_en) BETWEEN 1 AND 100),
+    position  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE courses (
+    id             INTEGER PRIMARY KEY,
+    slug           TEXT    NOT NULL UNIQUE CHECK (length(slug) BETWEEN 1 AND 100),
+    title          TEXT    NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    summary        TEXT    NOT NULL DEFAULT '' CHECK (length(summary) <= 500),
+    description    TEXT    NOT NULL DEFAULT '' CHECK (length(description) <= 50000),
+    category_id    INTEGER NOT NULL REFERENCES categories (id) ON DELETE RESTRICT,
+    level          TEXT    NOT NULL CHECK (level IN ('beginner', 'intermediate', 'advanced')),
+    instructor_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
+    status         TEXT    NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published', 'archived')),
+    published_at   TEXT,
+    created_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    CHECK (status <> 'published' OR published_at IS NOT NULL)
+);
+CREATE INDEX courses_instructor ON courses (instructor_id);
+
+CREATE TABLE lessons (
+    id                INTEGER PRIMARY KEY,
+    course_id         INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    position          INTEGER NOT NULL CHECK (position >= 1),
+    title             TEXT    NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    body              TEXT    NOT NULL DEFAULT '' CHECK (length(body) <= 100000),
+    video_url         TEXT    NOT NULL DEFAULT '' CHECK (length(video_url) <= 500),
+    duration_seconds  INTEGER NOT NULL DEFAULT 0 CHECK (duration_seconds BETWEEN 0 AND 86400),
+    is_preview        INTEGER NOT NULL DEFAULT 0 CHECK (is_preview IN (0, 1)),
+    created_at        TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at        TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (course_id, position)
+);
+
+CREATE TABLE enrollments (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    course_id   INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (user_id, course_id)
+);
+CREATE INDEX enrollments_course ON enrollments (course_id);
+
+-- migration: 2 maintained counters and the course search index
+-- Lists show counts kept right by triggers in the same transaction as the write, instead of
+-- recounting per request (see ARCHITECTURE.md, "Speed by design").
+ALTER TABLE courses ADD COLUMN lesson_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE courses ADD COLUMN total_duration_seconds INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE courses ADD COLUMN enrollment_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE categories ADD COLUMN published_course_count INTEGER NOT NULL DEFAULT 0;
+
+UPDATE courses SET
+    lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.course_id = courses.id),
+    total_duration_seconds = (SELECT COALESCE(SUM(duration_seconds), 0) FROM lessons l WHERE l.course_id = courses.id),
+    enrollment_count = (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = courses.id);
+UPDATE categories SET published_course_count =
+    (SELECT COUNT(*) FROM courses c WHERE c.category_id = categories.id AND c.status = 'published');
+
+CREATE TRIGGER lessons_count_insert AFTER INSERT ON lessons BEGIN
+    UPDATE courses SET lesson_count = lesson_count + 1,
+        total_duration_seconds = total_duration_seconds + NEW.duration_seconds
+    WHERE id = NEW.course_id;
+END;
+CREATE TRIGGER lessons_count_delete AFTER DELETE ON lessons BEGIN
+    UPDATE courses SET lesson_count = lesson_count - 1,
+        total_duration_seconds = total_duration_seconds - OLD.duration_seconds
+    WHERE id = OLD.course_id;
+END;
+CREATE TRIGGER lessons_count_update AFTER UPDATE OF course_id, duration_seconds ON lessons BEGIN
+    UPDATE courses SET lesson_count = lesson_count - 1,
+        total_duration_seconds = total_duration_seconds - OLD.duration_seconds
+    WHERE id = OLD.course_id;
+    UPDATE courses SET lesson_count = lesson_count + 1,
+        total_duration_seconds = total_duration_seconds + NEW.duration_seconds
+    WHERE id = NEW.course_id;
+END;
+
+CREATE TRIGGER enrollments_count_insert AFTER INSERT ON enrollments BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = NEW.course_id;
+END;
+CREATE TRIGGER enrollments_count_delete AFTER DELETE ON enrollments BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count - 1 WHERE id = OLD.course_id;
+END;
+CREATE TRIGGER enrollments_count_update AFTER UPDATE OF course_id ON enrollments BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count - 1 WHERE id = OLD.course_id;
+    UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = NEW.course_id;
+END;
+
+CREATE TRIGGER courses_category_count_insert AFTER INSERT ON courses
+WHEN NEW.status = 'published' BEGIN
+    UPDATE categories SET published_course_count = published_course_count + 1 WHERE id = NEW.category_id;
+END;
+CREATE TRIGGER courses_category_count_delete AFTER DELETE ON courses
+WHEN OLD.status = 'published' BEGIN
+    UPDATE categories SET published_course_count = published_course_count - 1 WHERE id = OLD.category_id;
+END;
+CREATE TRIGGER courses_category_count_update AFTER UPDATE OF status, category_id ON courses BEGIN
+    UPDATE categories SET published_course_count = published_course_count - 1
+    WHERE id = OLD.category_id AND OLD.status = 'published';
+    UPDATE categories SET published_course_count = published_course_count + 1
+    WHERE id = NEW.category_id AND NEW.status = 'published';
+END;
+
+-- Full-text search over courses. Hangul runs are indexed as overlapping two-syllable tokens
+-- (the CJK bigram scheme), so Korean words match inside compounds and with particles attached
+-- ("창업" finds "창업을", "스타트업창업"); other words are indexed whole and queried by prefix.
+-- search_tokens() is a Rust function registered on every connection the binary opens.
+CREATE VIRTUAL TABLE course_search USING fts5(
+    title, summary, description,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO course_search (rowid, title, summary, description)
+    SELECT id, search_tokens(title), search_tokens(summary), search_tokens(description) FROM courses;
+
+CREATE TRIGGER courses_search_insert AFTER INSERT ON courses BEGIN
+    INSERT INTO course_search (rowid, title, summary, description)
+    VALUES (NEW.id, search_tokens(NEW.title), search_tokens(NEW.summary), search_tokens(NEW.description));
+END;
+CREATE TRIGGER courses_search_delete AFTER DELETE ON courses BEGIN
+    DELETE FROM course_search WHERE rowid = OLD.id;
+END;
+CREATE TRIGGER courses_search_update AFTER UPDATE OF title, summary, description ON courses BEGIN
+    DELETE FROM course_search WHERE rowid = OLD.id;
+    INSERT INTO course_search (rowid, title, summary, description)
+    VALUES (NEW.id, search_tokens(NEW.title), search_tokens(NEW.summary), search_tokens(NEW.description));
+END;
+
+-- Indexes for the public lists: published courses by each ordering, and each filter.
+CREATE INDEX courses_published_recent ON courses (status, published_at DESC, id DESC);
+CREATE INDEX courses_published_popular ON courses (status, enrollment_count DESC, id DESC);
+CREATE INDEX courses_published_title ON courses (status, title, id);
+CREATE INDEX courses_category_recent ON courses (category_id, status, published_at DESC, id DESC);
+CREATE INDEX courses_level_recent ON courses (level, status, published_at DESC, id DESC);
+CREATE INDEX courses_instructor_recent ON courses (instructor_id, status, published_at DESC, id DESC);

@@ -1,0 +1,484 @@
+//! Configuration: every key declared once in `config_keys!` (doc, type, env name), loaded in a
+//! fixed order — the embedded `config.toml` defaults, then `--config FILE`, then
+//! `HANCUP_<SECTION>__<KEY>` environment variables — and validated with errors that name the key.
+//! It knows nothing of HTTP or SQL; it only turns text into typed settings.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The documented defaults, compiled into the binary so it runs with no file at all.
+pub const DEFAULTS_TOML: &str = include_str!("../config.toml");
+
+/// Where a key's value came from; `hancup check` prints it next to the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(p) => write!(f, "file {}", p.display()),
+            Source::Env(name) => write!(f, "env {name}"),
+        }
+    }
+}
+
+/// A configuration problem; start-up stops with exit code 2 and this message.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("unknown config key `{key}` (from {origin})")]
+    UnknownKey { key: String, origin: Source },
+    #[error("invalid value for `{key}` (from {origin}): {message}")]
+    Invalid {
+        key: String,
+        origin: Source,
+        message: String,
+    },
+}
+
+/// One value type a key can have: parsed from TOML or from an environment string.
+pub trait ConfigValue: Sized {
+    const KIND: &'static str;
+    fn from_toml(value: &toml::Value) -> Result<Self, String>;
+    fn from_env(text: &str) -> Result<Self, String>;
+    fn show(&self) -> String;
+}
+
+impl ConfigValue for String {
+    const KIND: &'static str = "string";
+    fn from_toml(value: &toml::Value) -> Result<Self, String> {
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("expected a string, found {}", value.type_str()))
+    }
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+    fn show(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+impl ConfigValue for bool {
+    const KIND: &'static str = "boolean";
+    fn from_toml(value: &toml::Value) -> Result<Self, String> {
+        value
+            .as_bool()
+            .ok_or_else(|| format!("expected true or false, found {}", value.type_str()))
+    }
+    fn from_env(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(format!("expected true or false, found {text:?}")),
+        }
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ConfigValue for u64 {
+    const KIND: &'static str = "integer";
+    fn from_toml(value: &toml::Value) -> Result<Self, String> {
+        let n = value
+            .as_integer()
+            .ok_or_else(|| format!("expected an integer, found {}", value.type_str()))?;
+        u64::try_from(n).map_err(|_| format!("expected a non-negative integer, found {n}"))
+    }
+    fn from_env(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse()
+            .map_err(|_| format!("expected a non-negative integer, found {text:?}"))
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ConfigValue for SocketAddr {
+    const KIND: &'static str = "address";
+    fn from_toml(value: &toml::Value) -> Result<Self, String> {
+        Self::from_env(&String::from_toml(value)?)
+    }
+    fn from_env(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse()
+            .map_err(|_| format!("expected an address like 127.0.0.1:8000, found {text:?}"))
+    }
+    fn show(&self) -> String {
+        format!("\"{self}\"")
+    }
+}
+
+impl ConfigValue for PathBuf {
+    const KIND: &'static str = "path";
+    fn from_toml(value: &toml::Value) -> Result<Self, String> {
+        Self::from_env(&String::from_toml(value)?)
+    }
+    fn from_env(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            return Err("expected a file path, found an empty string".into());
+        }
+        Ok(PathBuf::from(text))
+    }
+    fn show(&self) -> String {
+        format!("{:?}", self.display().to_string())
+    }
+}
+
+/// A string key limited to a fixed set of words (`synchronous`, `format`, …).
+macro_rules! config_choice {
+    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+        impl ConfigValue for $name {
+            const KIND: &'static str = concat!("one of:" $(, " ", $text)+);
+            fn from_toml(value: &toml::Value) -> Result<Self, String> {
+                Self::from_env(&String::from_toml(value)?)
+            }
+            fn from_env(text: &str) -> Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("expected {}, found {:?}", Self::KIND, text)),
+                }
+            }
+            fn show(&self) -> String { format!("{:?}", self.as_str()) }
+        }
+    };
+}
+
+config_choice!(Synchronous { Normal = "normal", Full = "full" });
+config_choice!(LogFormat { Pretty = "pretty", Json = "json" });
+config_choice!(LogLevel { Trace = "trace", Debug = "debug", Info = "info", Warn = "warn", Error = "error" });
+config_choice!(Language { Ko = "ko", En = "en" });
+
+/// Describes one key for `hancup check` and the README table.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyInfo {
+    pub section: &'static str,
+    pub key: &'static str,
+    pub kind: &'static str,
+    pub doc: &'static str,
+}
+
+impl KeyInfo {
+    pub fn dotted(&self) -> String {
+        format!("{}.{}", self.section, self.key)
+    }
+    pub fn env_name(&self) -> String {
+        format!(
+            "HANCUP_{}__{}",
+            self.section.to_ascii_uppercase(),
+            self.key.to_ascii_uppercase()
+        )
+    }
+}
+
+/// Declares every key once: the typed structs, the key table and the loader come from here.
+macro_rules! config_keys {
+    ($( $section:ident : $sstruct:ident { $( $(#[doc = $doc:literal])+ $key:ident : $ty:ty ),+ $(,)? } )+) => {
+        $(
+            #[derive(Debug, Clone)]
+            pub struct $sstruct { $( pub $key: $ty ),+ }
+        )+
+
+        /// The typed configuration every part of the program reads.
+        #[derive(Debug, Clone)]
+        pub struct Config { $( pub $section: $sstruct ),+ }
+
+        pub const KEYS: &[KeyInfo] = &[
+            $( $( KeyInfo {
+                section: stringify!($section),
+                key: stringify!($key),
+                kind: <$ty as ConfigValue>::KIND,
+                doc: concat!($($doc),+),
+            }, )+ )+
+        ];
+
+        impl Config {
+            fn from_layers(layers: &Layers) -> Result<Config, ConfigError> {
+                Ok(Config { $( $section: $sstruct { $(
+                    $key: layers.get::<$ty>(stringify!($section), stringify!($key))?,
+                )+ } ),+ })
+            }
+
+            /// Each key with its value as text, for `hancup check`.
+            pub fn describe(&self) -> Vec<(String, String)> {
+                vec![ $( $( (
+                    format!("{}.{}", stringify!($section), stringify!($key)),
+                    ConfigValue::show(&self.$section.$key),
+                ), )+ )+ ]
+            }
+        }
+    };
+}
+
+config_keys! {
+    server: ServerConfig {
+        /// Address and port to listen on.
+        bind: SocketAddr,
+        /// Public base URL for absolute links; empty derives it from the request's Host.
+        public_url: String,
+        /// Adds a Server-Timing header with SQL count and time to every response.
+        debug: bool,
+        /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
+        shutdown_grace_seconds: u64,
+    }
+    database: DatabaseConfig {
+        /// SQLite file, relative to the working directory; created on first start.
+        path: PathBuf,
+        /// Pooled connections.
+        pool_size: u64,
+        /// Milliseconds a connection waits on a locked database.
+        busy_timeout_ms: u64,
+        /// `normal` or `full` (what each may lose: docs/OPERATIONS.md).
+        synchronous: Synchronous,
+    }
+    cache: CacheConfig {
+        /// Milliseconds a cached public answer may live (writes invalidate at once).
+        ttl_ms: u64,
+        /// Megabytes of cached answers kept in memory.
+        max_mb: u64,
+    }
+    i18n: I18nConfig {
+        /// Page language when neither cookie nor Accept-Language chooses: `ko` or `en`.
+        default_language: Language,
+    }
+    log: LogConfig {
+        /// Minimum log level.
+        level: LogLevel,
+        /// `pretty` or `json`.
+        format: LogFormat,
+    }
+}
+
+/// The merged raw values with the source of each, before typing.
+struct Layers {
+    values: BTreeMap<(String, String), (toml::Value, Option<String>, Source)>,
+}
+
+impl Layers {
+    fn get<T: ConfigValue>(&self, section: &str, key: &str) -> Result<T, ConfigError> {
+        let dotted = format!("{section}.{key}");
+        let (value, env_text, source) = self
+            .values
+            .get(&(section.to_owned(), key.to_owned()))
+            .ok_or_else(|| ConfigError::Invalid {
+                key: dotted.clone(),
+                origin: Source::Default,
+                message: "missing from the embedded defaults".into(),
+            })?;
+        let parsed = match env_text {
+            Some(text) => T::from_env(text),
+            None => T::from_toml(value),
+        };
+        parsed.map_err(|message| ConfigError::Invalid {
+            key: dotted,
+            origin: source.clone(),
+            message,
+        })
+    }
+
+    fn merge_toml(&mut self, text: &str, source: Source) -> Result<(), ConfigError> {
+        let path = match &source {
+            Source::File(p) => p.clone(),
+            _ => PathBuf::from("<embedded config.toml>"),
+        };
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path,
+                    message: e.message().to_owned(),
+                })?;
+        for (section, body) in table {
+            let Some(body) = body.as_table() else {
+                return Err(ConfigError::UnknownKey {
+                    key: section,
+                    origin: source,
+                });
+            };
+            for (key, value) in body {
+                let known = KEYS.iter().any(|k| k.section == section && k.key == key);
+                if !known {
+                    return Err(ConfigError::UnknownKey {
+                        key: format!("{section}.{key}"),
+                        origin: source,
+                    });
+                }
+                self.values.insert(
+                    (section.clone(), key.clone()),
+                    (value.clone(), None, source.clone()),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
+        for (name, text) in env {
+            let Some(rest) = name.strip_prefix("HANCUP_") else {
+                continue;
+            };
+            // Only `SECTION__KEY` names are configuration; HANCUP_CONFIG and friends are not.
+            let Some((section, key)) = rest.split_once("__") else {
+                continue;
+            };
+            let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
+            let Some(info) = KEYS.iter().find(|k| k.section == section && k.key == key) else {
+                return Err(ConfigError::UnknownKey {
+                    key: format!("{section}.{key}"),
+                    origin: Source::Env(name.clone()),
+                });
+            };
+            self.values.insert(
+                (info.section.to_owned(), info.key.to_owned()),
+                (
+                    toml::Value::String(text.clone()),
+                    Some(text.clone()),
+                    Source::Env(name.clone()),
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A loaded configuration with where each value came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub sources: BTreeMap<String, Source>,
+}
+
+/// Loads defaults < file < environment. `env` is passed in so tests need not touch the process.
+pub fn load(file: Option<&Path>, env: &[(String, String)]) -> Result<Loaded, ConfigError> {
+    let mut layers = Layers {
+        values: BTreeMap::new(),
+    };
+    layers.merge_toml(DEFAULTS_TOML, Source::Default)?;
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        layers.merge_toml(&text, Source::File(path.to_owned()))?;
+    }
+    layers.merge_env(env)?;
+    let config = Config::from_layers(&layers)?;
+    validate(&config, &layers)?;
+    let sources = layers
+        .values
+        .into_iter()
+        .map(|((s, k), (_, _, src))| (format!("{s}.{k}"), src))
+        .collect();
+    Ok(Loaded { config, sources })
+}
+
+/// Rules across a single key's type: ranges and URL shape.
+fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
+    let fail = |section: &str, key: &str, message: &str| {
+        let source = layers
+            .values
+            .get(&(section.to_owned(), key.to_owned()))
+            .map(|v| v.2.clone())
+            .unwrap_or(Source::Default);
+        Err(ConfigError::Invalid {
+            key: format!("{section}.{key}"),
+            origin: source,
+            message: message.to_owned(),
+        })
+    };
+    if !(1..=64).contains(&config.database.pool_size) {
+        return fail("database", "pool_size", "must be between 1 and 64");
+    }
+    let public_url = &config.server.public_url;
+    if !public_url.is_empty() {
+        match url::Url::parse(public_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => {
+                return fail(
+                    "server",
+                    "public_url",
+                    "must be empty or an http(s) URL like https://hancup.example",
+                )
+            }
+        }
+    }
+    if config.cache.max_mb > 4096 {
+        return fail("cache", "max_mb", "must be at most 4096");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn embedded_defaults_cover_every_declared_key() {
+        let loaded = load(None, &[]).expect("defaults load");
+        assert_eq!(loaded.sources.len(), KEYS.len());
+        assert_eq!(loaded.config.server.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(loaded.config.database.path, PathBuf::from("data/hancup.db"));
+    }
+
+    #[test]
+    fn env_overrides_file_and_names_its_source() {
+        let loaded = load(None, &env(&[("HANCUP_SERVER__BIND", "0.0.0.0:9000")])).unwrap();
+        assert_eq!(loaded.config.server.bind.to_string(), "0.0.0.0:9000");
+        assert_eq!(
+            loaded.sources["server.bind"],
+            Source::Env("HANCUP_SERVER__BIND".into())
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = load(None, &env(&[("HANCUP_SERVER__BIND", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("server.bind"), "{err}");
+        let err = load(None, &env(&[("HANCUP_SERVER__NOPE", "1")])).unwrap_err();
+        assert!(err.to_string().contains("server.nope"), "{err}");
+        let err = load(None, &env(&[("HANCUP_DATABASE__POOL_SIZE", "0")])).unwrap_err();
+        assert!(err.to_string().contains("database.pool_size"), "{err}");
+    }
+
+    #[test]
+    fn readme_documents_every_key() {
+        let readme = include_str!("../README.md");
+        for key in KEYS {
+            let row = format!("| `{}` | `{}` |", key.dotted(), key.env_name());
+            assert!(
+                readme.contains(&row),
+                "README lacks the row for {}",
+                key.dotted()
+            );
+        }
+    }
+}

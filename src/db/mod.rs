@@ -1,0 +1,219 @@
+//! The one place that opens SQLite connections: the r2d2 pool, per-connection pragmas and SQL
+//! functions, the single writer lock, and the write generation caches key on. Domain modules
+//! run their SQL through `Db::read` / `Db::write`; nothing else calls `Connection::open`.
+//! **Invariant:** a pooled connection lives only inside one synchronous closure, so it can never
+//! be held across an `.await`.
+
+pub mod migrate;
+pub mod stats;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::config::{DatabaseConfig, Synchronous};
+
+/// Older SQLite has the WAL-reset bug that can lose commits under a pool of writers.
+pub const MIN_SQLITE: (u32, u32, u32) = (3, 51, 3);
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("cannot create the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("SQLite {found} is older than the required {required}")]
+    OldSqlite { found: String, required: String },
+    #[error(
+        "the database schema is version {found}, newer than this binary knows ({supported}); \
+         run the newer hancup, or restore a backup made by this version"
+    )]
+    TooNew { found: i64, supported: i64 },
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: i64,
+        name: String,
+        source: rusqlite::Error,
+    },
+    #[error("background task failed: {0}")]
+    Join(String),
+}
+
+/// Shared handle to the database: cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    /// One logical writer: writers queue here instead of spinning on SQLITE_BUSY.
+    writer: Arc<Mutex<()>>,
+    /// Bumped after every committed write through this handle; caches key on it.
+    generation: Arc<AtomicU64>,
+}
+
+fn configure(conn: &mut Connection, cfg: &DatabaseConfig) -> rusqlite::Result<()> {
+    let sync = match cfg.synchronous {
+        Synchronous::Normal => "NORMAL",
+        Synchronous::Full => "FULL",
+    };
+    // WAL lets readers run while one writer commits; foreign keys are off by default in SQLite.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = {sync};
+         PRAGMA temp_store = MEMORY;"
+    ))?;
+    conn.busy_timeout(Duration::from_millis(cfg.busy_timeout_ms))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    crate::textsearch::register_sql_functions(conn)?;
+    stats::instrument(conn);
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and its pool, without migrating.
+    pub fn open(cfg: &DatabaseConfig) -> Result<Db, DbError> {
+        check_sqlite_version()?;
+        if let Some(dir) = cfg.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::Directory {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let cfg_init = cfg.clone();
+        let manager = SqliteConnectionManager::file(&cfg.path)
+            .with_init(move |conn| configure(conn, &cfg_init));
+        let pool = r2d2::Pool::builder()
+            .max_size(cfg.pool_size as u32)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Db {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+            generation: Arc::new(AtomicU64::new(1)),
+        })
+    }
+
+    /// Opens and brings the schema up to date; what `serve` and most commands use.
+    pub fn open_and_migrate(cfg: &DatabaseConfig) -> Result<Db, DbError> {
+        let db = Db::open(cfg)?;
+        db.write(|tx| migrate::apply_pending(tx).map(|_| ()))?;
+        Ok(db)
+    }
+
+    pub fn path_of(cfg: &DatabaseConfig) -> &Path {
+        &cfg.path
+    }
+
+    /// Runs read-only work on a pooled connection, on the calling thread.
+    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let conn = self.pool.get().map_err(DbError::from)?;
+        measured(|| f(&conn))
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction under the writer lock and commits when it
+    /// returns `Ok`. Blocking: call it from a blocking thread (see `write_blocking`) or the CLI.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        let _writer = self.writer.lock();
+        let result = measured(|| {
+            // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+            // would fail with SQLITE_BUSY at its first write, ignoring the busy timeout.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(DbError::from)?;
+            let value = f(&tx)?;
+            tx.commit().map_err(DbError::from)?;
+            Ok(value)
+        });
+        if result.is_ok() {
+            self.generation.fetch_add(1, Ordering::Release);
+        }
+        result
+    }
+
+    /// `write` on tokio's blocking pool, keeping the request's SQL statistics.
+    pub async fn write_blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        let request = stats::current();
+        let task = move || match request {
+            Some(s) => stats::CURRENT.sync_scope(s, || db.write(f)),
+            None => db.write(f),
+        };
+        tokio::task::spawn_blocking(task)
+            .await
+            .map_err(|e| E::from(DbError::Join(e.to_string())))?
+    }
+
+    /// Changes whenever a write through this handle commits.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Pool statistics (connections, idle) for readiness and metrics.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+}
+
+/// Runs `f` and charges its SQL statements to the current request, if any.
+fn measured<T>(f: impl FnOnce() -> T) -> T {
+    let (s0, n0) = stats::thread_totals();
+    let value = f();
+    let (s1, n1) = stats::thread_totals();
+    if let Some(request) = stats::current() {
+        request.add(s1 - s0, n1 - n0);
+    }
+    value
+}
+
+/// The linked SQLite's version as (major, minor, patch).
+pub fn sqlite_version() -> (u32, u32, u32) {
+    let n = rusqlite::version_number() as u32;
+    (n / 1_000_000, (n / 1000) % 1000, n % 1000)
+}
+
+fn check_sqlite_version() -> Result<(), DbError> {
+    let found = sqlite_version();
+    if found < MIN_SQLITE {
+        return Err(DbError::OldSqlite {
+            found: rusqlite::version().to_owned(),
+            required: format!("{}.{}.{}", MIN_SQLITE.0, MIN_SQLITE.1, MIN_SQLITE.2),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bundled_sqlite_is_new_enough() {
+        assert!(super::sqlite_version() >= super::MIN_SQLITE);
+        assert!(super::check_sqlite_version().is_ok());
+    }
+}

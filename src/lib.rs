@@ -1,0 +1,55 @@
+//! hancup (한컵): the website, JSON API and admin of a Korean startup-education platform, in one
+//! binary with SQLite inside. This file lists the modules and builds the application state that
+//! `main` and every test share. See ARCHITECTURE.md for the map and its invariants.
+
+pub mod accounts;
+pub mod api;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod fields;
+pub mod markdown;
+pub mod ops;
+pub mod pages;
+pub mod seed;
+pub mod server;
+pub mod textsearch;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use config::Config;
+use db::{Db, DbError};
+use web::cache::ResponseCache;
+use web::i18n::Catalogs;
+use web::templates::Templates;
+use web::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("embedded assets are broken: {0}")]
+    Assets(String),
+}
+
+/// Opens and migrates the database, loads catalogs and templates: everything `serve` needs.
+pub fn build_state(config: Config) -> Result<AppState, StartError> {
+    let db = Db::open_and_migrate(&config.database)?;
+    let catalogs = Arc::new(Catalogs::load().map_err(StartError::Assets)?);
+    let templates =
+        Arc::new(Templates::load(catalogs.clone()).map_err(|e| StartError::Assets(e.to_string()))?);
+    let cache = Arc::new(ResponseCache::new(
+        Duration::from_millis(config.cache.ttl_ms),
+        (config.cache.max_mb as usize) << 20,
+    ));
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        catalogs,
+        templates,
+        cache,
+    })
+}

@@ -1,0 +1,81 @@
+//! The HTTP server: the one router mounting every surface under its named routes, and serving
+//! it with graceful shutdown on SIGINT/SIGTERM (in-flight requests finish within the grace
+//! period).
+
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Endpoint, EndpointExt, Route};
+
+use crate::web::assets::serve_static;
+use crate::web::routes::pattern;
+use crate::web::{middleware, AppState};
+use crate::{api, ops, pages};
+
+pub fn endpoint(state: AppState) -> impl Endpoint {
+    let debug = state.config.server.debug;
+    Route::new()
+        .nest_no_strip("/api", api::routes())
+        .at(pattern("healthz"), ops::healthz)
+        .at(pattern("readyz"), ops::readyz)
+        .at(pattern("static"), serve_static)
+        .at(pattern("home"), pages::catalog::home)
+        .at(pattern("catalog"), pages::catalog::catalog_list)
+        .at(pattern("course_detail"), pages::catalog::course_detail)
+        .at(pattern("set_language"), pages::catalog::set_language)
+        .around(pages::not_found_fallback)
+        .data(state)
+        .around(move |ep, req| middleware::observe(ep, req, debug))
+}
+
+/// Resolves when the process is asked to stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// Binds the configured address and serves until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let acceptor = TcpListener::bind(state.config.server.bind)
+        .into_acceptor()
+        .await?;
+    serve_on(acceptor, state, shutdown).await
+}
+
+/// Serves on an acceptor that is already bound (tests bind port 0 and read the port first).
+pub async fn serve_on(
+    acceptor: impl Acceptor + 'static,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = Duration::from_secs(state.config.server.shutdown_grace_seconds);
+    let addrs: Vec<String> = acceptor
+        .local_addr()
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    tracing::info!(address = %addrs.join(", "), "hancup is serving");
+    poem::Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(endpoint(state), shutdown, Some(grace))
+        .await
+}

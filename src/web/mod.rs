@@ -1,0 +1,44 @@
+//! What every surface shares: the application state handed to handlers, embedded assets,
+//! templates, message catalogs, named routes, the response cache and the request middleware.
+//! **Invariant:** nothing here knows a domain's rules; surfaces call domains, never each other.
+
+pub mod assets;
+pub mod cache;
+pub mod i18n;
+pub mod middleware;
+pub mod routes;
+pub mod templates;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Db;
+use cache::ResponseCache;
+use i18n::Catalogs;
+use templates::Templates;
+
+/// Cheap to clone; given to every handler through poem's `Data`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub catalogs: Arc<Catalogs>,
+    pub templates: Arc<Templates>,
+    pub cache: Arc<ResponseCache>,
+}
+
+impl AppState {
+    /// The absolute base for links (`next`/`previous`): the configured public URL, else the
+    /// request's own scheme and Host.
+    pub fn base_url(&self, req: &poem::Request) -> String {
+        let configured = self.config.server.public_url.trim_end_matches('/');
+        if !configured.is_empty() {
+            return configured.to_owned();
+        }
+        let host = req
+            .header(poem::http::header::HOST)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()) && !h.is_empty())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+}

@@ -1,0 +1,144 @@
+//! Named routes, the one place URLs are spelled (like Flask's `url_for`, Django's `reverse`):
+//! the router mounts these patterns, and templates, redirects and the API's `next`/`previous`
+//! links build paths from the names. A pattern's `:name` segments are filled from arguments.
+
+/// (name, poem path pattern)
+pub const ROUTES: &[(&str, &str)] = &[
+    ("home", "/"),
+    ("catalog", "/courses"),
+    ("course_detail", "/courses/:slug"),
+    ("set_language", "/lang/:code"),
+    ("static", "/static/*path"),
+    ("healthz", "/healthz"),
+    ("readyz", "/readyz"),
+    ("api_root", "/api/v1"),
+    ("api_courses", "/api/v1/courses"),
+    ("api_course_detail", "/api/v1/courses/:slug"),
+    ("api_categories", "/api/v1/categories"),
+    ("api_docs", "/api/docs"),
+    ("api_openapi", "/api/openapi.json"),
+];
+
+/// The pattern registered for `name`. Panics on an unknown name: names are constants in code,
+/// and the unit test below visits every one.
+pub fn pattern(name: &str) -> &'static str {
+    ROUTES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+        .unwrap_or_else(|| panic!("unknown route name {name:?}"))
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("unknown route {0:?}")]
+    UnknownRoute(String),
+    #[error("route {route:?} needs argument {arg:?}")]
+    MissingArgument { route: String, arg: String },
+}
+
+/// Builds the path for `name`, percent-encoding each argument.
+pub fn url_for(name: &str, args: &[(&str, &str)]) -> Result<String, UrlError> {
+    let pat = ROUTES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+        .ok_or_else(|| UrlError::UnknownRoute(name.to_owned()))?;
+    let mut out = String::with_capacity(pat.len() + 16);
+    for (i, seg) in pat.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if let Some(arg) = seg.strip_prefix(':').or_else(|| seg.strip_prefix('*')) {
+            let value = args
+                .iter()
+                .find(|(k, _)| *k == arg)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| UrlError::MissingArgument {
+                    route: name.to_owned(),
+                    arg: arg.to_owned(),
+                })?;
+            let keep_slashes = seg.starts_with('*');
+            out.push_str(&encode_segment(value, keep_slashes));
+        } else {
+            out.push_str(seg);
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Ok(out)
+}
+
+fn encode_segment(value: &str, keep_slashes: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        let plain =
+            b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slashes && b == b'/');
+        if plain {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Encodes a query string from pairs, skipping empty values.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        out.push(if out.is_empty() { '?' } else { '&' });
+        out.push_str(&url::form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>());
+        out.push('=');
+        out.push_str(&url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_paths_and_encodes_arguments() {
+        assert_eq!(url_for("home", &[]).unwrap(), "/");
+        assert_eq!(
+            url_for("course_detail", &[("slug", "lean-canvas-1")]).unwrap(),
+            "/courses/lean-canvas-1"
+        );
+        assert_eq!(
+            url_for("course_detail", &[("slug", "a b/c")]).unwrap(),
+            "/courses/a%20b%2Fc"
+        );
+        assert_eq!(
+            url_for("static", &[("path", "img/logo.svg")]).unwrap(),
+            "/static/img/logo.svg"
+        );
+        assert!(matches!(
+            url_for("nope", &[]),
+            Err(UrlError::UnknownRoute(_))
+        ));
+        assert!(matches!(
+            url_for("course_detail", &[]),
+            Err(UrlError::MissingArgument { .. })
+        ));
+    }
+
+    #[test]
+    fn every_route_resolves() {
+        for (name, _) in ROUTES {
+            let args = [("slug", "x"), ("code", "ko"), ("path", "app.css")];
+            assert!(url_for(name, &args).is_ok(), "{name}");
+            assert!(!pattern(name).is_empty());
+        }
+    }
+
+    #[test]
+    fn query_strings_skip_empty_values() {
+        assert_eq!(
+            query_string(&[("search", "창업 기초"), ("level", ""), ("page", "2")]),
+            "?search=%EC%B0%BD%EC%97%85+%EA%B8%B0%EC%B4%88&page=2"
+        );
+    }
+}

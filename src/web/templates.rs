@@ -1,0 +1,91 @@
+//! The template engine: MiniJinja with every `assets/templates/*.html` loaded once at start, and
+//! the functions and filters templates share — `t(key)` (message catalog, in the page's
+//! `lang`), `url(name, **args)` (named routes), `duration` and `date`.
+
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, Error, ErrorKind, State};
+
+use crate::web::assets::Assets;
+use crate::web::i18n::{Catalogs, Lang};
+use crate::web::routes;
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load(catalogs: Arc<Catalogs>) -> Result<Templates, Error> {
+        let mut env = Environment::new();
+        for path in Assets::iter().filter(|p| p.starts_with("templates/")) {
+            let file = Assets::get(&path).expect("listed asset exists");
+            let source = String::from_utf8_lossy(&file.data).into_owned();
+            let name = path.trim_start_matches("templates/").to_owned();
+            env.add_template_owned(name, source)?;
+        }
+        env.add_function("t", move |state: &State, key: &str| -> String {
+            let lang = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(Lang::from_code))
+                .unwrap_or(Lang::Ko);
+            catalogs.get(lang, key).to_owned()
+        });
+        env.add_function("url", url);
+        env.add_filter("duration", duration);
+        env.add_filter("date", date);
+        Ok(Templates { env })
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+}
+
+/// Paths from `url_for` are percent-encoded, so they are safe to emit unescaped.
+fn url(name: &str, kwargs: Kwargs) -> Result<Value, Error> {
+    let mut owned: Vec<(String, String)> = Vec::new();
+    for key in kwargs.args() {
+        let v: Value = kwargs.get(key)?;
+        owned.push((key.to_owned(), v.to_string()));
+    }
+    let args: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    routes::url_for(name, &args)
+        .map(Value::from_safe_string)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+/// Seconds as `m:ss` or `h:mm:ss`.
+pub fn duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// The date part of an RFC 3339 timestamp.
+fn date(value: &str) -> String {
+    value.get(..10).unwrap_or(value).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations() {
+        assert_eq!(super::duration(75), "1:15");
+        assert_eq!(super::duration(3723), "1:02:03");
+        assert_eq!(super::duration(-5), "0:00");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        let catalogs = std::sync::Arc::new(super::Catalogs::load().unwrap());
+        super::Templates::load(catalogs).expect("templates load");
+    }
+}

@@ -31,11 +31,17 @@ mod tests {
     #[test]
     fn strips_everything_executable() {
         let html = to_safe_html(
-            "<script>alert(1)</script><img src=x onerror=alert(1)>[x](javascript:alert(1))<a href=\"JaVaScRiPt:alert(1)\">y</a>",
+            "<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) \
+             <a href=\"JaVaScRiPt:alert(1)\">y</a> [z](data:text/html,<b>)",
         );
         let lower = html.to_lowercase();
         assert!(!lower.contains("<script"), "{html}");
         assert!(!lower.contains("onerror"), "{html}");
-        assert!(!lower.contains("javascript:"), "{html}");
+        assert!(!lower.contains("href=\"javascript"), "{html}");
+        assert!(!lower.contains("href=\"data:"), "{html}");
+        assert!(
+            lower.contains("<a rel=\"noopener noreferrer\">x</a>"),
+            "{html}"
+        );
     }
 }

@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+use poem::error::{NotFoundError, ParsePathError};
+use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use crate::web::assets::serve_static;
 use crate::web::routes::pattern;
@@ -23,9 +25,28 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .at(pattern("catalog"), pages::catalog::catalog_list)
         .at(pattern("course_detail"), pages::catalog::course_detail)
         .at(pattern("set_language"), pages::catalog::set_language)
-        .around(pages::not_found_fallback)
+        .around(not_found_fallback)
         .data(state)
         .around(move |ep, req| middleware::observe(ep, req, debug))
+}
+
+/// Answers paths no route matched, or whose percent-encoding does not decode to a route: JSON
+/// under `/api`, the friendly page elsewhere.
+async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let is_api = req.uri().path().starts_with("/api/");
+    // Only the language and path are kept; the page is rendered on a miss alone.
+    let page = req
+        .data::<AppState>()
+        .map(|s| (s.clone(), pages::PageCtx::of(&req, s)));
+    match next.call(req).await {
+        Ok(resp) => Ok(resp.into_response()),
+        Err(e) if e.is::<NotFoundError>() || e.is::<ParsePathError>() => match (is_api, page) {
+            (true, _) => Ok(api::json_error(StatusCode::NOT_FOUND, "Not found.")),
+            (false, Some((state, ctx))) => Ok(pages::not_found_page(&state, &ctx)),
+            (false, None) => Err(e),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// Resolves when the process is asked to stop.

@@ -118,9 +118,10 @@ mod tests {
         assert_eq!(match_expression("창업").as_deref(), Some("\"창업\""));
         assert_eq!(match_expression("마케팅").as_deref(), Some("\"마케 케팅\""));
         assert_eq!(match_expression("창").as_deref(), Some("\"창\"*"));
+        // Operators and quotes become plain quoted terms, never FTS5 syntax.
         assert_eq!(
             match_expression("pitch\" OR *").as_deref(),
-            Some("\"pitch\"*")
+            Some("\"pitch\"* \"or\"*")
         );
         assert_eq!(match_expression("  -- ;"), None);
     }

@@ -12,6 +12,7 @@ mod schema;
 use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::StatusCode;
 use poem::{EndpointExt, IntoEndpoint, Response, Route};
+use poem_openapi::error::ParseParamError;
 use poem_openapi::OpenApiService;
 
 use crate::web::routes;
@@ -31,7 +32,7 @@ pub fn spec_json() -> String {
     service().spec()
 }
 
-fn json_error(status: StatusCode, detail: &str) -> Response {
+pub fn json_error(status: StatusCode, detail: &str) -> Response {
     Response::builder()
         .status(status)
         .content_type("application/json; charset=utf-8")
@@ -50,6 +51,12 @@ pub fn routes() -> impl poem::Endpoint {
         .nest(routes::pattern("api_docs"), docs)
         .nest_no_strip(routes::pattern("api_root"), svc.into_endpoint())
         .catch_error(|_: NotFoundError| async { json_error(StatusCode::NOT_FOUND, "Not found.") })
+        .catch_error(|e: ParseParamError| async move {
+            Response::builder()
+                .status(StatusCode::BAD_REQUEST)
+                .content_type("application/json; charset=utf-8")
+                .body(serde_json::json!({ e.name: [e.reason] }).to_string())
+        })
         .catch_error(|_: MethodNotAllowedError| async {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.")
         })

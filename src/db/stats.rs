@@ -16,7 +16,14 @@ thread_local! {
 }
 
 fn on_trace(event: TraceEvent<'_>) {
-    if let TraceEvent::Profile(_, took) = event {
+    if let TraceEvent::Profile(stmt, took) = event {
+        // SQLite reports the SQL a virtual table (FTS5) runs on its shadow tables too, often
+        // late, when the cached statement is next reset. That SQL always names `'main'.` and
+        // trigger programs have no text; neither is a statement our code issued.
+        let sql = stmt.sql();
+        if sql.is_empty() || sql.contains("'main'.") {
+            return;
+        }
         STATEMENTS.with(|c| c.set(c.get() + 1));
         NANOS.with(|c| c.set(c.get() + took.as_nanos() as u64));
     }

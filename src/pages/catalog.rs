@@ -189,8 +189,15 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub fn course_detail(req: &Request, state: Data<&AppState>, Path(slug): Path<String>) -> Response {
+pub fn course_detail(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
+    // Decoded leniently: a slug that is not UTF-8 simply matches no course (404, not 400).
+    let slug = req.raw_path_param("slug").unwrap_or_default();
+    let slug: String =
+        url::form_urlencoded::parse(format!("s={}", slug.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
     let generation = state.db.generation();
     if let Some(hit) = cached(&state, &ctx, generation) {
         return hit;

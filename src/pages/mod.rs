@@ -7,9 +7,8 @@ pub mod catalog;
 
 use bytes::Bytes;
 use minijinja::{context, Value};
-use poem::error::NotFoundError;
 use poem::http::{header, StatusCode};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Request, Response};
 
 use crate::catalog::CatalogError;
 use crate::web::i18n::{Lang, LANG_COOKIE};
@@ -153,20 +152,5 @@ pub fn error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) -> Respons
                 StatusCode::INTERNAL_SERVER_ERROR,
             )
         }
-    }
-}
-
-/// Answers the friendly 404 page for every path no route matched (the API answers its own
-/// misses in JSON before they get here).
-pub async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let state = req.data::<AppState>().cloned();
-    let ctx = state.as_ref().map(|s| PageCtx::of(&req, s));
-    match next.call(req).await {
-        Ok(resp) => Ok(resp.into_response()),
-        Err(e) if e.is::<NotFoundError>() => match (state, ctx) {
-            (Some(state), Some(ctx)) => Ok(not_found_page(&state, &ctx)),
-            _ => Err(e),
-        },
-        Err(e) => Err(e),
     }
 }

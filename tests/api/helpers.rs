@@ -1,0 +1,307 @@
+//! `spawn_app()`: the real application on 127.0.0.1:0 with its own temp database, plus
+//! fixtures that write through the real data layer.
+
+use hancup::config::{self, Config};
+use hancup::db::Db;
+use hancup::web::AppState;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use rusqlite::params;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+/// A loaded default configuration pointing at a database inside `dir`, debug headers on.
+pub fn test_config(dir: &TempDir) -> Config {
+    let db = dir.path().join("test.db");
+    let env = vec![("HANCUP_DATABASE__PATH".to_owned(), db.display().to_string())];
+    let mut cfg = config::load(None, &env).expect("test config").config;
+    cfg.server.debug = true;
+    cfg.server.shutdown_grace_seconds = 1;
+    cfg
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = test_config(&dir);
+    adjust(&mut cfg);
+    spawn_in(dir, cfg).await
+}
+
+pub async fn spawn_in(dir: TempDir, cfg: Config) -> TestApp {
+    let state = hancup::build_state(cfg).expect("app builds");
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .expect("bind");
+    let port = acceptor.local_addr()[0]
+        .as_socket_addr()
+        .expect("tcp address")
+        .port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(hancup::server::serve_on(
+        acceptor,
+        state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        _dir: dir,
+        _stop: stop,
+    }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        let json = serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("{path} answered non-JSON ({status}): {body}"));
+        (status, json)
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let resp = self.get(path).await;
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// SQL statements the server ran for one request (the debug header).
+    pub async fn statements_for(&self, path: &str) -> u64 {
+        let resp = self.get(path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        resp.headers()["x-sql-statements"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// Runs SQL in one committed write transaction, as the server's own writes do.
+    pub fn exec(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>) {
+        self.db()
+            .write(|tx| f(tx).map_err(hancup::db::DbError::from))
+            .expect("fixture write");
+    }
+
+    pub fn seed(&self, courses: u64, users: u64, enrollments: u64) {
+        hancup::seed::run(
+            self.db(),
+            &hancup::seed::SeedOptions {
+                courses,
+                users,
+                enrollments,
+                lessons_per_course: (3, 6),
+                reset: false,
+            },
+        )
+        .expect("seed");
+    }
+}
+
+/// Small hand-made catalog fixtures, each one SQL insert through the real schema.
+pub struct Fixture<'a> {
+    pub tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl Fixture<'_> {
+    pub fn category(&self, slug: &str, name: &str) -> i64 {
+        self.tx
+            .execute(
+                "INSERT INTO categories (slug, name, name_en) VALUES (?1, ?2, ?1)",
+                params![slug, name],
+            )
+            .unwrap();
+        self.tx.last_insert_rowid()
+    }
+
+    pub fn user(&self, email: &str, name: &str) -> i64 {
+        self.tx
+            .execute(
+                "INSERT INTO users (email, display_name, password_hash) VALUES (?1, ?2, '!')",
+                params![email, name],
+            )
+            .unwrap();
+        self.tx.last_insert_rowid()
+    }
+
+    /// A course; `published_at` is also its creation time. `status` is draft|published|archived.
+    #[allow(clippy::too_many_arguments)]
+    pub fn course(
+        &self,
+        slug: &str,
+        title: &str,
+        description: &str,
+        category: i64,
+        level: &str,
+        instructor: i64,
+        status: &str,
+        published_at: &str,
+    ) -> i64 {
+        self.tx
+            .execute(
+                "INSERT INTO courses (slug, title, summary, description, category_id, level, \
+                 instructor_id, status, published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    slug,
+                    title,
+                    format!("{title} 요약"),
+                    description,
+                    category,
+                    level,
+                    instructor,
+                    status,
+                    published_at
+                ],
+            )
+            .unwrap();
+        self.tx.last_insert_rowid()
+    }
+
+    pub fn lesson(
+        &self,
+        course: i64,
+        position: i64,
+        title: &str,
+        seconds: i64,
+        preview: bool,
+    ) -> i64 {
+        self.tx
+            .execute(
+                "INSERT INTO lessons (course_id, position, title, duration_seconds, is_preview) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![course, position, title, seconds, preview],
+            )
+            .unwrap();
+        self.tx.last_insert_rowid()
+    }
+
+    pub fn enroll(&self, user: i64, course: i64) {
+        self.tx
+            .execute(
+                "INSERT INTO enrollments (user_id, course_id) VALUES (?1, ?2)",
+                params![user, course],
+            )
+            .unwrap();
+    }
+}
+
+/// Ids of the small catalog most tests share.
+pub struct Small {
+    pub finance: i64,
+    pub kim: i64,
+    pub lee: i64,
+    pub growth: i64,
+    pub pitch: i64,
+    pub finance_course: i64,
+    pub draft: i64,
+    pub archived: i64,
+}
+
+/// Three published courses (two categories, two instructors), one draft, one archived.
+pub fn small_catalog(app: &TestApp) -> Small {
+    let mut ids = None;
+    app.exec(|tx| {
+        let f = Fixture { tx };
+        let marketing = f.category("marketing", "마케팅");
+        let finance = f.category("finance", "재무");
+        let kim = f.user("kim@example.com", "김민지");
+        let lee = f.user("lee@example.com", "이서준");
+        let growth = f.course(
+            "growth-marketing",
+            "그로스 마케팅 입문",
+            "스타트업 창업을 위한 **그로스** 전략",
+            marketing,
+            "beginner",
+            kim,
+            "published",
+            "2026-03-01T00:00:00Z",
+        );
+        let pitch = f.course(
+            "pitch-deck",
+            "Pitch Deck Masterclass",
+            "Investors read the deck before they meet you.",
+            marketing,
+            "advanced",
+            lee,
+            "published",
+            "2026-05-01T00:00:00Z",
+        );
+        let finance_course = f.course(
+            "startup-finance",
+            "창업자를 위한 회계 기초",
+            "현금 흐름과 손익을 창업 초기부터 관리합니다.",
+            finance,
+            "intermediate",
+            kim,
+            "published",
+            "2026-04-01T00:00:00Z",
+        );
+        let draft = f.course(
+            "secret-draft",
+            "비공개 마케팅 초안",
+            "",
+            marketing,
+            "beginner",
+            kim,
+            "draft",
+            "2026-06-01T00:00:00Z",
+        );
+        let archived = f.course(
+            "old-course",
+            "지난 마케팅 강의",
+            "",
+            marketing,
+            "beginner",
+            kim,
+            "archived",
+            "2026-01-01T00:00:00Z",
+        );
+        f.lesson(growth, 2, "두 번째: 퍼널 분석", 600, false);
+        f.lesson(growth, 1, "첫 번째: 오리엔테이션", 300, true);
+        f.enroll(lee, growth);
+        f.enroll(kim, pitch);
+        f.enroll(lee, pitch);
+        ids = Some(Small {
+            finance,
+            kim,
+            lee,
+            growth,
+            pitch,
+            finance_course,
+            draft,
+            archived,
+        });
+        Ok(())
+    });
+    ids.unwrap()
+}

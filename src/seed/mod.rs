@@ -79,6 +79,17 @@ pub fn run(db: &Db, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
         )));
     }
     db.write(|tx| {
+        // One big transaction touches far more pages than the default 2 MB cache holds; a
+        // larger cache for its duration keeps it from spilling pages to the WAL mid-way.
+        tx.execute_batch("PRAGMA cache_size = -262144")?;
+        let result = fill_checked(tx, opts);
+        tx.execute_batch("PRAGMA cache_size = -2000")?;
+        result
+    })
+}
+
+fn fill_checked(tx: &Transaction<'_>, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
+    {
         if opts.reset {
             tx.execute_batch(
                 "DELETE FROM enrollments; DELETE FROM lessons; DELETE FROM courses;
@@ -95,7 +106,7 @@ pub fn run(db: &Db, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
             }
         }
         fill(tx, opts)
-    })
+    }
 }
 
 fn fill(tx: &Transaction<'_>, opts: &SeedOptions) -> Result<SeedReport, SeedError> {

@@ -33,6 +33,8 @@ impl Templates {
         });
         env.add_function("url", url);
         env.add_filter("duration", duration);
+        env.add_filter("thousands", thousands);
+        env.add_filter("label", label);
         env.add_filter("date", date);
         Ok(Templates { env })
     }
@@ -69,6 +71,39 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// 13200 → "13,200", as Korean and English both write counts.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The name of a category (or anything with `name` and `name_en`) in the page's language.
+fn label(state: &State, value: Value) -> Result<Value, Error> {
+    let english = state
+        .lookup("lang")
+        .is_some_and(|l| l.as_str() == Some("en"));
+    let name = if english {
+        value.get_attr("name_en")?
+    } else {
+        Value::UNDEFINED
+    };
+    if name.is_undefined() || name.is_none() {
+        value.get_attr("name")
+    } else {
+        Ok(name)
+    }
+}
+
 /// The date part of an RFC 3339 timestamp.
 fn date(value: &str) -> String {
     value.get(..10).unwrap_or(value).to_owned()
@@ -81,6 +116,9 @@ mod tests {
         assert_eq!(super::duration(75), "1:15");
         assert_eq!(super::duration(3723), "1:02:03");
         assert_eq!(super::duration(-5), "0:00");
+        assert_eq!(super::thousands(13200), "13,200");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(-1234567), "-1,234,567");
     }
 
     #[test]

@@ -217,6 +217,7 @@ impl Fixture<'_> {
 
 /// Ids of the small catalog most tests share.
 pub struct Small {
+    pub marketing: i64,
     pub finance: i64,
     pub kim: i64,
     pub lee: i64,
@@ -292,6 +293,7 @@ pub fn small_catalog(app: &TestApp) -> Small {
         f.enroll(kim, pitch);
         f.enroll(lee, pitch);
         ids = Some(Small {
+            marketing,
             finance,
             kim,
             lee,

@@ -253,3 +253,29 @@ async fn health_and_readiness() {
         hancup::db::migrate::latest_version()
     );
 }
+
+#[tokio::test]
+async fn english_pages_use_english_category_names_and_grouped_numbers() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    app.exec(|tx| {
+        tx.execute(
+            "UPDATE categories SET name_en = 'Growth & Marketing' WHERE id = ?1",
+            [ids.marketing],
+        )?;
+        tx.execute(
+            "UPDATE courses SET enrollment_count = 13200 WHERE id = ?1",
+            [ids.growth],
+        )?;
+        Ok(())
+    });
+    let (_, html) = page(&app, "/courses/growth-marketing", &[("cookie", "lang=en")]).await;
+    assert!(
+        html.contains("Growth &amp; Marketing"),
+        "English category name"
+    );
+    assert!(!html.contains("마케팅</a>"), "not the Korean one");
+    assert!(html.contains("13,200"), "grouped digits");
+    let (_, html) = page(&app, "/courses/growth-marketing", &[]).await;
+    assert!(html.contains("마케팅") && html.contains("13,200"));
+}

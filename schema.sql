@@ -158,3 +158,88 @@ CREATE INDEX courses_published_title ON courses (status, title, id);
 CREATE INDEX courses_category_recent ON courses (category_id, status, published_at DESC, id DESC);
 CREATE INDEX courses_level_recent ON courses (level, status, published_at DESC, id DESC);
 CREATE INDEX courses_instructor_recent ON courses (instructor_id, status, published_at DESC, id DESC);
+
+-- migration: 3 accounts: sessions, API tokens, login throttling, groups and permissions
+-- Times in these tables are unix seconds: they are compared, never shown as written.
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Login sessions (poem's session storage). Only a SHA-256 of the cookie value is stored, so a
+-- copy of the database does not hand out live sessions.
+CREATE TABLE sessions (
+    id_hash       TEXT    PRIMARY KEY,
+    user_id       INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    data          TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+-- API tokens (django-rest-knox semantics): one per device; only a keyed hash is stored.
+CREATE TABLE api_tokens (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash    TEXT    NOT NULL UNIQUE,
+    token_prefix  TEXT    NOT NULL,
+    name          TEXT    NOT NULL DEFAULT '' CHECK (length(name) <= 200),
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
+
+-- Failed logins per account ('email:…') and per client address ('addr:…').
+CREATE TABLE login_failures (
+    key           TEXT    PRIMARY KEY,
+    failures      INTEGER NOT NULL,
+    locked_until  INTEGER NOT NULL DEFAULT 0,
+    updated_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE auth_groups (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 150),
+    description  TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 500)
+);
+-- Codenames are '<area>.<action>_<model>', the way Django names them.
+CREATE TABLE permissions (
+    id        INTEGER PRIMARY KEY,
+    codename  TEXT NOT NULL UNIQUE,
+    name      TEXT NOT NULL
+);
+CREATE TABLE user_groups (
+    user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    group_id  INTEGER NOT NULL REFERENCES auth_groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX user_groups_group ON user_groups (group_id);
+CREATE TABLE group_permissions (
+    group_id       INTEGER NOT NULL REFERENCES auth_groups (id) ON DELETE CASCADE,
+    permission_id  INTEGER NOT NULL REFERENCES permissions (id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, permission_id)
+) WITHOUT ROWID;
+CREATE TABLE user_permissions (
+    user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    permission_id  INTEGER NOT NULL REFERENCES permissions (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, permission_id)
+) WITHOUT ROWID;
+
+WITH models (area, model, label) AS (VALUES
+        ('catalog', 'category', 'category'), ('catalog', 'course', 'course'),
+        ('catalog', 'lesson', 'lesson'), ('learning', 'enrollment', 'enrollment'),
+        ('accounts', 'user', 'user'), ('accounts', 'group', 'group')),
+    actions (action) AS (VALUES ('view'), ('add'), ('change'), ('delete'))
+INSERT INTO permissions (codename, name)
+SELECT area || '.' || action || '_' || model, 'Can ' || action || ' ' || label FROM models, actions;
+
+-- Instructors may add courses and change or delete the ones they teach (an object rule in code).
+INSERT INTO auth_groups (name, description) VALUES ('instructors', 'Course authors: may change only the courses they teach.');
+INSERT INTO group_permissions (group_id, permission_id)
+SELECT g.id, p.id FROM auth_groups g, permissions p
+WHERE g.name = 'instructors' AND p.codename IN (
+    'catalog.view_course', 'catalog.add_course', 'catalog.change_course', 'catalog.delete_course',
+    'catalog.view_lesson', 'catalog.add_lesson', 'catalog.change_lesson', 'catalog.delete_lesson');

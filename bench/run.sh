@@ -3,21 +3,33 @@
 #
 # What it measures: seeds a fresh SQLite database (500 courses, 10,000 users,
 # 100,000 enrollments, plus lessons), starts `hancup serve` on a free loopback
-# port and drives it with wrk (2 threads, 32 connections) against, in order:
+# port and drives it with wrk (2 threads, 32 connections) in two passes.
+#
+# Pass 1, cached (default configuration), in order:
 #   /healthz                       the ceiling of the stack on this machine
 #   /api/v1/courses                course list
 #   /api/v1/courses/{slug}         course detail, cycling through 100 slugs
 #   /api/v1/courses?search=...     search, cycling 마케팅, 창업, 투자, startup, pitch
 #   /                              home page (HTML)
-# It records req/s, p50/p99 latency, errors, the seed time and the server's
-# peak RSS, prints a table and writes the generated part of docs/BENCHMARKS.md
-# (the hand-written part below the `<!-- notes -->` line is kept).
+# The server keeps public answers in memory (invalidated on every write), so
+# pass 1 measures the cached path.
+#
+# Pass 2, no cache: the first server is stopped and a new one is started on the
+# same database with HANCUP_CACHE__TTL_MS=0 (cache disabled), and list,
+# detail, search and home are run again: every request runs its SQL and
+# renders.
+#
+# It records req/s, p50/p99 latency, errors, the seed time and each server
+# process's peak RSS, prints both tables and writes the generated part of
+# docs/BENCHMARKS.md (the hand-written part below the `<!-- notes -->` line is
+# kept). Targets apply to the cached table; in the no-cache table they are
+# informational.
 #
 # wrk runs on the same machine as the server (2 cores here), so the numbers
 # are what the server does while sharing the CPU with its load generator.
 #
 # Run from the repo root:
-#   bench/run.sh                              # full run: release build, 10 s per endpoint
+#   bench/run.sh                              # full run: release build, 10 s per endpoint and pass (~1.5 min of load)
 #   BENCH_DURATION=2s bench/run.sh --no-build # quick smoke run with the existing binary
 #
 # Environment: BENCH_DURATION (default 10s), BENCH_THREADS (2),
@@ -68,20 +80,34 @@ if [[ $BUILD == 1 ]]; then
 fi
 [[ -x $BIN ]] || die "$BIN not found (build it, or drop --no-build)"
 
-# --- temp dir, server cleanup ------------------------------------------------
+# --- temp dir, server lifecycle, cleanup -------------------------------------
 tmp=$(mktemp -d -t hancup-bench.XXXXXX)
-server_pid=""
+server_pid=""   # the server currently running, if any
+server_log=""   # log of the most recent server
+
+# stop_server [timeout in tenths of a second]: SIGTERM, wait, then SIGKILL.
+stop_server() {
+  local tenths=${1:-150} pid=$server_pid
+  [[ -n $pid ]] || return 0
+  server_pid=""
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq "$tenths"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "server $pid did not stop on SIGTERM; killing it"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
 cleanup() {
   local rc=$?
-  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [[ $rc -ne 0 && -s $tmp/server.log ]]; then
-    echo "--- last lines of the server log ---" >&2
-    tail -n 40 "$tmp/server.log" >&2
+  trap - EXIT INT TERM
+  stop_server 50 || true
+  if [[ $rc -ne 0 && -n $server_log && -s $server_log ]]; then
+    echo "--- last lines of the server log ($(basename "$server_log")) ---" >&2
+    tail -n 40 "$server_log" >&2
   fi
   rm -rf "$tmp"
   exit "$rc"
@@ -104,22 +130,37 @@ seed_ms=$(( ($(date +%s%N) - seed_start) / 1000000 ))
 log "seeded in $seed_ms ms"
 
 # --- 4. server ---------------------------------------------------------------
-PORT=${BENCH_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-BASE=http://127.0.0.1:$PORT
-log "starting server on $BASE"
-HANCUP_DATABASE__PATH=$DB HANCUP_SERVER__BIND=127.0.0.1:$PORT HANCUP_LOG__LEVEL=warn \
-  "$BIN" serve >"$tmp/server.log" 2>&1 &
-server_pid=$!
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
-ready=0
-for _ in $(seq 300); do   # 300 x 0.1 s = 30 s
-  kill -0 "$server_pid" 2>/dev/null || die "server exited during startup"
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/healthz" || true)
-  if [[ $code == 200 ]]; then ready=1; break; fi
-  sleep 0.1
-done
-[[ $ready == 1 ]] || die "GET /healthz did not answer 200 within 30 s (last status: ${code:-none})"
-rss_idle_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")
+# start_server <name> [VAR=value ...]: starts `hancup serve` on the bench
+# database (the extra variables are added to its environment), sets PORT, BASE,
+# server_pid, server_log and rss_idle_kb, and waits for GET /healthz.
+start_server() {
+  local name=$1 code="" ready=0; shift
+  PORT=${BENCH_PORT:-$(free_port)}
+  BASE=http://127.0.0.1:$PORT
+  server_log=$tmp/server-$name.log
+  log "starting server ($name${*:+: $*}) on $BASE"
+  env HANCUP_DATABASE__PATH="$DB" HANCUP_SERVER__BIND="127.0.0.1:$PORT" HANCUP_LOG__LEVEL=warn "$@" \
+    "$BIN" serve >"$server_log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 300); do   # 300 x 0.1 s = 30 s
+    kill -0 "$server_pid" 2>/dev/null || die "server ($name) exited during startup"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/healthz" || true)
+    if [[ $code == 200 ]]; then ready=1; break; fi
+    sleep 0.1
+  done
+  [[ $ready == 1 ]] || die "GET /healthz ($name server) did not answer 200 within 30 s (last status: ${code:-none})"
+  rss_idle_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")
+}
+
+# VmHWM (peak resident set) of the running server, in kB.
+server_peak_rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status"; }
+
+start_server cached
+rss_idle_cached_kb=$rss_idle_kb
 
 # --- 5. paths for the cycling runs --------------------------------------------
 curl -sS --max-time 10 -o "$tmp/courses.json" -w '%{http_code}' \
@@ -163,38 +204,58 @@ except Exception: print("?")' || echo "?")
 done <"$tmp/search-paths.txt"
 
 # --- 6. load runs --------------------------------------------------------------
-# name | first URL path (checked before the run) | extra wrk arguments
+# runs.tsv: pass | name | label | status of the first GET | wrk output file
 : >"$tmp/runs.tsv"
+# run_wrk <pass> <name> <label> <first URL path (checked before the run)> [wrk arguments...]
 run_wrk() {
-  local name=$1 label=$2 path=$3; shift 3
-  local code
+  local pass=$1 name=$2 label=$3 path=$4; shift 4
+  local code out=$tmp/wrk-$pass-$name.txt
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$BASE$path" || echo "000")
   [[ $code == 200 ]] || log "WARNING: GET $path answered $code before the run"
-  log "wrk $label ($DURATION, $THREADS threads, $CONNECTIONS connections)"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$tmp/wrk-$name.txt" 2>&1 \
-    || { cat "$tmp/wrk-$name.txt" >&2; die "wrk failed for $label"; }
-  sed 's/^/    /' "$tmp/wrk-$name.txt" >&2
-  kill -0 "$server_pid" 2>/dev/null || die "server died during the $label run"
-  printf '%s\t%s\t%s\t%s\n' "$name" "$label" "$code" "$tmp/wrk-$name.txt" >>"$tmp/runs.tsv"
+  log "wrk [$pass] $label ($DURATION, $THREADS threads, $CONNECTIONS connections)"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$out" 2>&1 \
+    || { cat "$out" >&2; die "wrk failed for $label ($pass)"; }
+  sed 's/^/    /' "$out" >&2
+  kill -0 "$server_pid" 2>/dev/null || die "server died during the $label run ($pass)"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$pass" "$name" "$label" "$code" "$out" >>"$tmp/runs.tsv"
 }
 
 n_slugs=$(wc -l <"$tmp/detail-paths.txt")
-run_wrk healthz "/healthz" /healthz "$BASE/healthz"
-run_wrk list "/api/v1/courses" /api/v1/courses "$BASE/api/v1/courses"
-run_wrk detail "/api/v1/courses/{slug} ($n_slugs slugs)" "$(head -n1 "$tmp/detail-paths.txt")" \
-  -s bench/cycle.lua "$BASE" -- "$tmp/detail-paths.txt"
-run_wrk search "/api/v1/courses?search=… (${#SEARCH_TERMS[@]} terms)" "$(head -n1 "$tmp/search-paths.txt")" \
-  -s bench/cycle.lua "$BASE" -- "$tmp/search-paths.txt"
-run_wrk home "/ (home page HTML)" / "$BASE/"
+# run_endpoints <pass>: list, detail, search and home against the running server.
+run_endpoints() {
+  local pass=$1
+  run_wrk "$pass" list "/api/v1/courses" /api/v1/courses "$BASE/api/v1/courses"
+  run_wrk "$pass" detail "/api/v1/courses/{slug} ($n_slugs slugs)" "$(head -n1 "$tmp/detail-paths.txt")" \
+    -s bench/cycle.lua "$BASE" -- "$tmp/detail-paths.txt"
+  run_wrk "$pass" search "/api/v1/courses?search=… (${#SEARCH_TERMS[@]} terms)" "$(head -n1 "$tmp/search-paths.txt")" \
+    -s bench/cycle.lua "$BASE" -- "$tmp/search-paths.txt"
+  run_wrk "$pass" home "/ (home page HTML)" / "$BASE/"
+}
+
+# Pass 1: cached (default configuration).
+log "pass 1: cached (default configuration)"
+run_wrk cached healthz "/healthz" /healthz "$BASE/healthz"
+run_endpoints cached
+rss_peak_cached_kb=$(server_peak_rss_kb)
+stop_server
+
+# Pass 2: a fresh server on the same database with the response cache disabled.
+log "pass 2: no cache (HANCUP_CACHE__TTL_MS=0)"
+start_server nocache HANCUP_CACHE__TTL_MS=0
+rss_idle_nocache_kb=$rss_idle_kb
+run_endpoints nocache
 
 # --- 7. peak RSS ---------------------------------------------------------------
-rss_peak_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")
+rss_peak_nocache_kb=$(server_peak_rss_kb)
+stop_server
 
 # --- 8. report -------------------------------------------------------------------
 mkdir -p "$(dirname "$REPORT")"
 BENCH_TMP=$tmp BENCH_REPORT=$REPORT BENCH_DURATION=$DURATION BENCH_THREADS=$THREADS \
 BENCH_CONNECTIONS=$CONNECTIONS BENCH_SEED_MS=$seed_ms BENCH_SEED_ARGS="--courses $SEED_COURSES --users $SEED_USERS --enrollments $SEED_ENROLLMENTS" \
-BENCH_RSS_IDLE_KB=$rss_idle_kb BENCH_RSS_PEAK_KB=$rss_peak_kb BENCH_DB=$DB BENCH_BIN=$BIN \
+BENCH_RSS_IDLE_CACHED_KB=$rss_idle_cached_kb BENCH_RSS_PEAK_CACHED_KB=$rss_peak_cached_kb \
+BENCH_RSS_IDLE_NOCACHE_KB=$rss_idle_nocache_kb BENCH_RSS_PEAK_NOCACHE_KB=$rss_peak_nocache_kb \
+BENCH_DB=$DB BENCH_BIN=$BIN \
 python3 - <<'PY'
 import datetime, os, re, subprocess
 
@@ -251,47 +312,71 @@ def fmt_ms(v):
 runs = []
 with open(os.path.join(tmp, "runs.tsv"), encoding="utf-8") as f:
     for line in f:
-        name, label, status, path = line.rstrip("\n").split("\t")
+        pass_, name, label, status, path = line.rstrip("\n").split("\t")
         r = parse_wrk(open(path, encoding="utf-8", errors="replace").read())
-        r.update(name=name, label=label, status=status)
+        r.update(pass_=pass_, name=name, label=label, status=status)
         runs.append(r)
 
-ceiling = next((r["rps"] for r in runs if r["name"] == "healthz"), None)
-rows = []
-for r in runs:
-    sock = {k: v for k, v in r["socket"].items() if v}
-    n_err = r["non2xx"] + sum(sock.values())
-    parts = ([f"non-2xx {r['non2xx']}"] if r["non2xx"] else []) + [f"{k} {v}" for k, v in sock.items()]
-    errors = str(n_err) + (f" ({', '.join(parts)})" if parts else "")
-    if r["status"] != "200":
-        errors += f"; first GET answered {r['status']}"
-    share = f"{100 * r['rps'] / ceiling:.0f}" if r["rps"] and ceiling else "n/a"
-    target = RPS_TARGETS.get(r["name"])
-    if target is None:
-        tcell = "— (ceiling)"
-    else:
-        missed = []
-        if r["rps"] is None or r["rps"] < target:
-            missed.append("req/s")
-        if r["p99"] is None or r["p99"] > P99_TARGET_MS:
-            missed.append("p99")
-        if n_err or r["status"] != "200":
-            missed.append("errors")
-        verdict = "met" if not missed else f"**missed** ({', '.join(missed)})"
-        tcell = f"≥ {target:,} req/s, p99 ≤ {P99_TARGET_MS:g} ms: {verdict}"
-    rps = f"{r['rps']:,.0f}" if r["rps"] is not None else "n/a"
-    rows.append([f"`{r['label']}`", rps, fmt_ms(r["p50"]), fmt_ms(r["p99"]), errors, share, tcell])
+# The ceiling is the /healthz run of pass 1; pass 2 is compared with the same number.
+ceiling = next((r["rps"] for r in runs if r["pass_"] == "cached" and r["name"] == "healthz"), None)
 
-header = ["endpoint", "req/s", "p50", "p99", "errors", "share of /healthz ceiling (%)", "target"]
-table = "\n".join(["| " + " | ".join(header) + " |",
-                   "|" + "|".join(["---", "---:", "---:", "---:", "---", "---:", "---"]) + "|"]
-                  + ["| " + " | ".join(row) + " |" for row in rows])
 
-rss_peak_mb = int(E["BENCH_RSS_PEAK_KB"]) / 1024
-rss_idle_mb = int(E["BENCH_RSS_IDLE_KB"]) / 1024
-rss_verdict = "met" if rss_peak_mb <= RSS_TARGET_MB else "**missed**"
-rss_line = (f"Peak RSS of the server (VmHWM after all runs): **{rss_peak_mb:.1f} MB** "
-            f"(target ≤ {RSS_TARGET_MB} MB: {rss_verdict}); {rss_idle_mb:.1f} MB right after startup.")
+def build_table(pass_runs, informational):
+    """Markdown table of one pass. With informational=True the target column
+    says whether the number would reach the target, without a verdict."""
+    rows = []
+    for r in pass_runs:
+        sock = {k: v for k, v in r["socket"].items() if v}
+        n_err = r["non2xx"] + sum(sock.values())
+        parts = ([f"non-2xx {r['non2xx']}"] if r["non2xx"] else []) + [f"{k} {v}" for k, v in sock.items()]
+        errors = str(n_err) + (f" ({', '.join(parts)})" if parts else "")
+        if r["status"] != "200":
+            errors += f"; first GET answered {r['status']}"
+        share = f"{100 * r['rps'] / ceiling:.0f}" if r["rps"] and ceiling else "n/a"
+        target = RPS_TARGETS.get(r["name"])
+        if target is None:
+            tcell = "— (ceiling)"
+        else:
+            missed = []
+            if r["rps"] is None or r["rps"] < target:
+                missed.append("req/s")
+            if r["p99"] is None or r["p99"] > P99_TARGET_MS:
+                missed.append("p99")
+            if n_err or r["status"] != "200":
+                missed.append("errors")
+            goal = f"≥ {target:,} req/s, p99 ≤ {P99_TARGET_MS:g} ms"
+            if informational:
+                verdict = "would be met" if not missed else f"would not be met ({', '.join(missed)})"
+                tcell = f"informational: {goal}, {verdict}"
+            else:
+                verdict = "met" if not missed else f"**missed** ({', '.join(missed)})"
+                tcell = f"{goal}: {verdict}"
+        rps = f"{r['rps']:,.0f}" if r["rps"] is not None else "n/a"
+        rows.append([f"`{r['label']}`", rps, fmt_ms(r["p50"]), fmt_ms(r["p99"]), errors, share, tcell])
+    header = ["endpoint", "req/s", "p50", "p99", "errors", "share of /healthz ceiling (%)",
+              "target (informational)" if informational else "target"]
+    return "\n".join(["| " + " | ".join(header) + " |",
+                      "|" + "|".join(["---", "---:", "---:", "---:", "---", "---:", "---"]) + "|"]
+                     + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+table_cached = build_table([r for r in runs if r["pass_"] == "cached"], informational=False)
+table_nocache = build_table([r for r in runs if r["pass_"] == "nocache"], informational=True)
+
+
+def mb(var):
+    return int(E[var]) / 1024
+
+
+rss_cached_mb, rss_nocache_mb = mb("BENCH_RSS_PEAK_CACHED_KB"), mb("BENCH_RSS_PEAK_NOCACHE_KB")
+rss_cached_verdict = "met" if rss_cached_mb <= RSS_TARGET_MB else "**missed**"
+rss_nocache_verdict = "would be met" if rss_nocache_mb <= RSS_TARGET_MB else "would not be met"
+rss_line_cached = (f"Peak RSS of the cached server (VmHWM after its runs): **{rss_cached_mb:.1f} MB** "
+                   f"(target ≤ {RSS_TARGET_MB} MB: {rss_cached_verdict}); "
+                   f"{mb('BENCH_RSS_IDLE_CACHED_KB'):.1f} MB right after startup.")
+rss_line_nocache = (f"Peak RSS of the no-cache server (a separate process; VmHWM after its runs): "
+                    f"**{rss_nocache_mb:.1f} MB** (informational: ≤ {RSS_TARGET_MB} MB {rss_nocache_verdict}); "
+                    f"{mb('BENCH_RSS_IDLE_NOCACHE_KB'):.1f} MB right after startup.")
 
 # Machine and build facts.
 cores = len(os.sched_getaffinity(0))
@@ -327,17 +412,29 @@ Generated {now} by `bench/run.sh`.
 - **Machine:** {cores} cores, {cpu}, {mem_gib} GiB memory.
 - **Commit:** `{commit}`; release binary {bin_mb:.1f} MB.
 - **Data:** `hancup seed {E['BENCH_SEED_ARGS']}` (lessons included) took **{int(E['BENCH_SEED_MS']) / 1000:.1f} s**; database {db_mb:.1f} MB.
-- **Load:** {wrk_version}, `-t{E['BENCH_THREADS']} -c{E['BENCH_CONNECTIONS']} -d{duration} --latency` per endpoint, one endpoint after another against one server process.
-- **Note:** wrk runs on the same {cores}-core machine as the server, so the two compete for the CPU: the numbers are what the server does while sharing the machine with its load generator. `/healthz` (no database work) shows the ceiling of the stack on this machine; the share column compares each endpoint with it.
+- **Load:** {wrk_version}, `-t{E['BENCH_THREADS']} -c{E['BENCH_CONNECTIONS']} -d{duration} --latency` per endpoint, one endpoint after another, in two passes against two server processes on the same database: first the default configuration, then a fresh server started with `HANCUP_CACHE__TTL_MS=0`.
+- **Note:** wrk runs on the same {cores}-core machine as the server, so the two compete for the CPU: the numbers are what the server does while sharing the machine with its load generator. `/healthz` (no database work) shows the ceiling of the stack on this machine; it is measured once, in the first pass, and the share column of both tables compares each endpoint with it.
 - The detail run cycles through the course slugs of the first page of `/api/v1/courses?page_size=100`; the search run cycles through {", ".join(f"{t} ({n} hits)" for t, n in hits)}.
 
 ## Results
 
-{table}
+### Cached (default configuration)
 
-{rss_line}
+The server keeps finished public answers (API JSON, page HTML) in memory, invalidated on every write, so these runs measure the cached path: an answer is computed again only when its entry is missing or older than the cache TTL (`cache.ttl_ms`).
 
-Targets: list ≥ 25,000 req/s, detail ≥ 30,000 req/s, search ≥ 5,000 req/s, home ≥ 20,000 req/s, p99 ≤ {P99_TARGET_MS:g} ms on each, peak RSS ≤ {RSS_TARGET_MB} MB.
+{table_cached}
+
+{rss_line_cached}
+
+Targets: list ≥ 25,000 req/s, detail ≥ 30,000 req/s, search ≥ 5,000 req/s, home ≥ 20,000 req/s, p99 ≤ {P99_TARGET_MS:g} ms on each, peak RSS ≤ {RSS_TARGET_MB} MB. They apply to this table.
+
+### No cache (HANCUP_CACHE__TTL_MS=0): every request runs its SQL and renders
+
+A second server process on the same database with the response cache disabled. The targets are shown for comparison only; they are not requirements for this configuration.
+
+{table_nocache}
+
+{rss_line_nocache}
 
 """
 
@@ -353,11 +450,17 @@ with open(report, "w", encoding="utf-8") as f:
     f.write(generated + notes)
 
 print()
-print(table)
+print("Cached (default configuration):")
+print(table_cached)
+print(rss_line_cached.replace("**", ""))
 print()
-print(rss_line.replace("**", ""))
+print("No cache (HANCUP_CACHE__TTL_MS=0): every request runs its SQL and renders:")
+print(table_nocache)
+print(rss_line_nocache.replace("**", ""))
+print()
 print(f"Seed: {int(E['BENCH_SEED_MS']) / 1000:.1f} s. Report written to {report}.")
-bad = [r["label"] for r in runs if r["status"] != "200" or r["non2xx"] or any(r["socket"].values())]
+bad = [f"{r['label']} ({r['pass_']})" for r in runs
+       if r["status"] != "200" or r["non2xx"] or any(r["socket"].values())]
 if bad:
     print("WARNING: errors during the runs of: " + ", ".join(bad))
 PY

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::{self, DisplayName, Email, NewUser, Password};
+use crate::accounts::{self, DisplayName, Email, HashParams, NewUser, Password};
 use crate::config::{self, Config, LogFormat, KEYS};
 use crate::db::{self, migrate, Db};
 use crate::fields::FieldErrors;
@@ -234,12 +234,19 @@ fn createsuperuser(
         }
         None => return Err("set HANCUP_SUPERUSER_PASSWORD when not running interactively".into()),
     };
-    let password = Password::parse(&password_text, email.as_str(), name.as_str())
-        .map_err(|e| field_errors_text(&e))?;
+    let min = config.auth.password_min_length as usize;
+    let password = Password::parse(
+        &password_text,
+        "password",
+        min,
+        email.as_str(),
+        name.as_str(),
+    )
+    .map_err(|e| field_errors_text(&e))?;
     let user = NewUser {
         email,
         display_name: name,
-        password_hash: accounts::hash_password(&password),
+        password_hash: HashParams::from_config(&config.auth).hash(password.as_str()),
         is_staff: true,
         is_superuser: true,
     };

@@ -171,6 +171,8 @@ config_choice!(Synchronous { Normal = "normal", Full = "full" });
 config_choice!(LogFormat { Pretty = "pretty", Json = "json" });
 config_choice!(LogLevel { Trace = "trace", Debug = "debug", Info = "info", Warn = "warn", Error = "error" });
 config_choice!(Language { Ko = "ko", En = "en" });
+config_choice!(MailBackend { Log = "log", Smtp = "smtp", Memory = "memory" });
+config_choice!(SmtpSecurity { StartTls = "starttls", Tls = "tls", None = "none" });
 
 /// Describes one key for `hancup check` and the README table.
 #[derive(Debug, Clone, Copy)]
@@ -243,6 +245,10 @@ config_keys! {
         debug: bool,
         /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
         shutdown_grace_seconds: u64,
+        /// Largest request body accepted, in bytes (413 above).
+        max_body_bytes: u64,
+        /// Key for reset links and API token hashes; empty generates one kept in the database.
+        secret_key: String,
     }
     database: DatabaseConfig {
         /// SQLite file, relative to the working directory; created on first start.
@@ -253,6 +259,58 @@ config_keys! {
         busy_timeout_ms: u64,
         /// `normal` or `full` (what each may lose: docs/OPERATIONS.md).
         synchronous: Synchronous,
+    }
+    auth: AuthConfig {
+        /// Shortest password accepted, in characters.
+        password_min_length: u64,
+        /// argon2id memory in KiB.
+        argon2_memory_kib: u64,
+        /// argon2id iterations.
+        argon2_iterations: u64,
+        /// argon2id lanes.
+        argon2_parallelism: u64,
+        /// Password hashes computed at once; 0 means the number of CPU cores.
+        hash_concurrency: u64,
+        /// Milliseconds a login waits for a hashing slot before 503.
+        hash_wait_ms: u64,
+        /// API token lifetime in hours.
+        token_ttl_hours: u64,
+        /// Password-reset link lifetime in minutes.
+        reset_ttl_minutes: u64,
+        /// Failed logins per account before a lockout.
+        account_failure_limit: u64,
+        /// Failed logins per client address before a lockout.
+        address_failure_limit: u64,
+        /// First lockout in seconds, doubling per further failure.
+        lockout_base_seconds: u64,
+        /// Longest lockout in seconds.
+        lockout_max_seconds: u64,
+        /// Take the client address from X-Forwarded-For.
+        trust_forwarded_for: bool,
+    }
+    session: SessionConfig {
+        /// Minutes of inactivity that end a session.
+        idle_minutes: u64,
+        /// Hours after login that end a session.
+        absolute_hours: u64,
+        /// Minutes between sweeps of expired sessions, tokens and lockouts.
+        purge_minutes: u64,
+    }
+    mail: MailConfig {
+        /// `log` or `smtp`.
+        backend: MailBackend,
+        /// Sender address.
+        from: String,
+        /// SMTP server host.
+        smtp_host: String,
+        /// SMTP server port.
+        smtp_port: u64,
+        /// SMTP user name (empty: no authentication).
+        smtp_username: String,
+        /// SMTP password.
+        smtp_password: String,
+        /// `starttls`, `tls` or `none`.
+        smtp_security: SmtpSecurity,
     }
     cache: CacheConfig {
         /// Milliseconds a cached public answer may live (writes invalidate at once).
@@ -424,10 +482,80 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
             }
         }
     }
+    let a = &config.auth;
+    if !(8..=128).contains(&a.password_min_length) {
+        return fail("auth", "password_min_length", "must be between 8 and 128");
+    }
+    if !(8..=4_194_304).contains(&a.argon2_memory_kib) {
+        return fail("auth", "argon2_memory_kib", "must be between 8 and 4194304");
+    }
+    if !(1..=100).contains(&a.argon2_iterations) {
+        return fail("auth", "argon2_iterations", "must be between 1 and 100");
+    }
+    if !(1..=16).contains(&a.argon2_parallelism) {
+        return fail("auth", "argon2_parallelism", "must be between 1 and 16");
+    }
+    if a.token_ttl_hours == 0 {
+        return fail("auth", "token_ttl_hours", "must be at least 1");
+    }
+    if a.reset_ttl_minutes == 0 {
+        return fail("auth", "reset_ttl_minutes", "must be at least 1");
+    }
+    if a.account_failure_limit == 0 || a.address_failure_limit == 0 {
+        return fail(
+            "auth",
+            "account_failure_limit",
+            "failure limits must be at least 1",
+        );
+    }
+    if a.lockout_max_seconds < a.lockout_base_seconds {
+        return fail(
+            "auth",
+            "lockout_max_seconds",
+            "must be at least lockout_base_seconds",
+        );
+    }
+    if config.session.idle_minutes == 0 || config.session.absolute_hours == 0 {
+        return fail(
+            "session",
+            "idle_minutes",
+            "session lifetimes must be at least 1",
+        );
+    }
+    if config.session.purge_minutes == 0 {
+        return fail("session", "purge_minutes", "must be at least 1");
+    }
+    if config.mail.backend == MailBackend::Smtp && config.mail.smtp_host.is_empty() {
+        return fail(
+            "mail",
+            "smtp_host",
+            "must be set when mail.backend is \"smtp\"",
+        );
+    }
+    if config.mail.smtp_port == 0 || config.mail.smtp_port > 65535 {
+        return fail("mail", "smtp_port", "must be a port number (1-65535)");
+    }
+    if !config.server.secret_key.is_empty() && config.server.secret_key.len() < 32 {
+        return fail(
+            "server",
+            "secret_key",
+            "must be empty or at least 32 characters",
+        );
+    }
+    if config.server.max_body_bytes < 1024 {
+        return fail("server", "max_body_bytes", "must be at least 1024");
+    }
     if config.cache.max_mb > 4096 {
         return fail("cache", "max_mb", "must be at most 4096");
     }
     Ok(())
+}
+
+impl ServerConfig {
+    /// Whether the public URL is https (cookies then get `Secure` and the `__Host-` prefix).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[cfg(test)]

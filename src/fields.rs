@@ -1,15 +1,85 @@
 //! Field-level validation errors shared by every domain: a map from field name to messages,
-//! each with a stable code (pages translate the code through the message catalog; the API
-//! answers the English message in DRF's `{"field": ["message"]}` shape).
+//! each with a stable code and, where a limit is involved, the limit. Pages translate the code
+//! through the message catalog (`field_error.<code>`, with `{limit}` filled in); the API answers
+//! the English message in DRF's `{"field": ["message"]}` shape. The common rules have one
+//! constructor each, so every surface words them the same way.
 
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
-    /// Stable key, also the catalog key `error.<code>` on pages.
+    /// Stable key; pages look up `field_error.<code>`.
     pub code: &'static str,
     /// English message for the API, naming the limit where there is one.
     pub message: String,
+    /// The number a limit rule refers to (characters, bytes, bounds).
+    pub limit: Option<i64>,
+}
+
+impl FieldError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            code,
+            message: message.into(),
+            limit: None,
+        }
+    }
+
+    pub fn with_limit(mut self, limit: i64) -> FieldError {
+        self.limit = Some(limit);
+        self
+    }
+
+    pub fn required() -> FieldError {
+        FieldError::new("required", "This field is required.")
+    }
+
+    pub fn max_length(limit: usize) -> FieldError {
+        FieldError::new(
+            "max_length",
+            format!("Ensure this field has no more than {limit} characters."),
+        )
+        .with_limit(limit as i64)
+    }
+
+    pub fn max_bytes(limit: usize) -> FieldError {
+        FieldError::new(
+            "max_length",
+            format!("Ensure this field has no more than {limit} bytes."),
+        )
+        .with_limit(limit as i64)
+    }
+
+    pub fn min_value(limit: i64) -> FieldError {
+        FieldError::new(
+            "min_value",
+            format!("Ensure this value is greater than or equal to {limit}."),
+        )
+        .with_limit(limit)
+    }
+
+    pub fn max_value(limit: i64) -> FieldError {
+        FieldError::new(
+            "max_value",
+            format!("Ensure this value is less than or equal to {limit}."),
+        )
+        .with_limit(limit)
+    }
+
+    pub fn invalid_integer() -> FieldError {
+        FieldError::new("invalid_integer", "A valid integer is required.")
+    }
+
+    pub fn invalid_choice() -> FieldError {
+        FieldError::new(
+            "invalid_choice",
+            "Select a valid choice. That choice is not one of the available choices.",
+        )
+    }
+
+    pub fn null_character() -> FieldError {
+        FieldError::new("null_character", "Null characters are not allowed.")
+    }
 }
 
 /// Every failure of one input, keyed by field; parsers collect all of them, not the first.
@@ -21,19 +91,17 @@ impl FieldErrors {
         Self::default()
     }
 
-    pub fn add(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_owned())
-            .or_default()
-            .push(FieldError {
-                code,
-                message: message.into(),
-            });
+    pub fn push(&mut self, field: &str, error: FieldError) {
+        self.0.entry(field.to_owned()).or_default().push(error);
     }
 
-    pub fn single(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn add(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.push(field, FieldError::new(code, message));
+    }
+
+    pub fn single(field: &str, error: FieldError) -> Self {
         let mut e = Self::new();
-        e.add(field, code, message);
+        e.push(field, error);
         e
     }
 
@@ -43,6 +111,12 @@ impl FieldErrors {
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<FieldError>)> {
         self.0.iter()
+    }
+
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, list) in other.0 {
+            self.0.entry(field).or_default().extend(list);
+        }
     }
 
     /// `Ok(value)` when nothing was recorded, else the errors.
@@ -59,7 +133,7 @@ impl FieldErrors {
         match parsed {
             Ok(v) => Some(v),
             Err(e) => {
-                self.0.entry(field.to_owned()).or_default().push(e);
+                self.push(field, e);
                 None
             }
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod fields;
+pub mod mail;
 pub mod markdown;
 pub mod ops;
 pub mod pages;
@@ -33,6 +34,8 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error("embedded assets are broken: {0}")]
     Assets(String),
+    #[error(transparent)]
+    Accounts(#[from] accounts::AccountError),
 }
 
 /// Opens and migrates the database, loads catalogs and templates: everything `serve` needs.
@@ -45,11 +48,20 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         Duration::from_millis(config.cache.ttl_ms),
         (config.cache.max_mb as usize) << 20,
     ));
+    let accounts = accounts::Accounts::new(
+        db.clone(),
+        &config.auth,
+        &config.session,
+        &config.server.secret_key,
+    )?;
+    let mailer = mail::Mailer::new(&config.mail);
     Ok(AppState {
         db,
         config: Arc::new(config),
         catalogs,
         templates,
         cache,
+        accounts,
+        mailer,
     })
 }

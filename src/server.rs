@@ -7,15 +7,18 @@ use std::time::Duration;
 use poem::error::{NotFoundError, ParsePathError};
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
+use crate::pages::accounts;
 use crate::web::assets::serve_static;
 use crate::web::routes::pattern;
-use crate::web::{middleware, AppState};
+use crate::web::{auth, middleware, session, AppState};
 use crate::{api, ops, pages};
 
 pub fn endpoint(state: AppState) -> impl Endpoint {
     let debug = state.config.server.debug;
+    let https = state.config.server.is_https();
+    let max_body = state.config.server.max_body_bytes as usize;
     Route::new()
         .nest_no_strip("/api", api::routes())
         .at(pattern("healthz"), ops::healthz)
@@ -25,9 +28,39 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .at(pattern("catalog"), pages::catalog::catalog_list)
         .at(pattern("course_detail"), pages::catalog::course_detail)
         .at(pattern("set_language"), pages::catalog::set_language)
+        .at(
+            pattern("signup"),
+            get(accounts::signup_form).post(accounts::signup),
+        )
+        .at(
+            pattern("login"),
+            get(accounts::login_form).post(accounts::login),
+        )
+        .at(pattern("logout"), post(accounts::logout))
+        .at(
+            pattern("account"),
+            get(accounts::account).post(accounts::account_update),
+        )
+        .at(
+            pattern("password_change"),
+            get(accounts::password_change_form).post(accounts::password_change),
+        )
+        .at(pattern("logout_all"), post(accounts::logout_all))
+        .at(pattern("deactivate"), post(accounts::deactivate))
+        .at(
+            pattern("password_reset"),
+            get(accounts::password_reset_form).post(accounts::password_reset),
+        )
+        .at(
+            pattern("password_reset_confirm"),
+            get(accounts::password_reset_confirm_form).post(accounts::password_reset_confirm),
+        )
         .around(not_found_fallback)
-        .data(state)
-        .around(move |ep, req| middleware::observe(ep, req, debug))
+        .around(auth::authenticate)
+        .with(session::middleware(state.db.clone(), &state.config))
+        .around(move |ep, req| middleware::limit_body(ep, req, max_body))
+        .data(state.clone())
+        .around(move |ep, req| middleware::observe(ep, req, debug, https))
 }
 
 /// Answers paths no route matched, or whose percent-encoding does not decode to a route: JSON
@@ -47,6 +80,24 @@ async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<
         },
         Err(e) => Err(e),
     }
+}
+
+/// Deletes expired sessions, tokens and lockouts every `session.purge_minutes`.
+fn spawn_purge(state: AppState) {
+    let every = Duration::from_secs(state.config.session.purge_minutes * 60);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match state.accounts.purge_expired().await {
+                Ok((sessions, tokens)) if sessions + tokens > 0 => {
+                    tracing::info!(sessions, tokens, "purged expired sessions and tokens")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    });
 }
 
 /// Resolves when the process is asked to stop.
@@ -90,6 +141,7 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_seconds);
+    spawn_purge(state.clone());
     let addrs: Vec<String> = acceptor
         .local_addr()
         .iter()

@@ -1,57 +1,104 @@
-//! Passwords: the validation rules a new password must pass and argon2id hashing with OWASP's
-//! parameters. Hashing is CPU-heavy (about 19 MiB and tens of milliseconds): callers on the
-//! async executor must run it on a blocking thread.
+//! Passwords: the rules a new password must pass (length, similarity to the e-mail or name, a list
+//! of 40,000 common passwords, not all digits) and argon2id hashing. Hashing is CPU- and
+//! memory-heavy, so `HashPool` runs it on blocking threads with at most N at once; a caller who
+//! cannot get a slot in time gets `Busy` instead of queueing without bound.
+
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
 
-use crate::fields::FieldErrors;
+use crate::config::AuthConfig;
+use crate::fields::{FieldError, FieldErrors};
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// Stored for users who cannot log in with a password (seeded demo users), as Django does.
 pub const UNUSABLE_PASSWORD: &str = "!unusable";
 
+fn common_passwords() -> &'static HashSet<String> {
+    static LIST: OnceLock<HashSet<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let file = crate::web::assets::Assets::get("passwords/common.txt").expect("embedded list");
+        String::from_utf8_lossy(&file.data)
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with("# "))
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+/// How many entries the common-password list holds (documented and tested).
+pub fn common_password_count() -> usize {
+    common_passwords().len()
+}
+
 /// A password that passed the rules; only ever hashed, never stored or logged.
 pub struct Password(String);
 
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
 impl Password {
-    /// Checks length, all-digit and similarity to the e-mail or name; every failure reported.
-    pub fn parse(text: &str, email: &str, display_name: &str) -> Result<Password, FieldErrors> {
+    /// Checks every rule and reports every failure under `field`.
+    pub fn parse(
+        text: &str,
+        field: &str,
+        min_chars: usize,
+        email: &str,
+        display_name: &str,
+    ) -> Result<Password, FieldErrors> {
         let mut errors = FieldErrors::new();
+        if text.is_empty() {
+            errors.push(field, FieldError::required());
+            return Err(errors);
+        }
         if text.len() > MAX_PASSWORD_BYTES {
-            errors.add(
-                "password",
-                "max_length",
-                format!("Ensure this field has no more than {MAX_PASSWORD_BYTES} bytes."),
+            errors.push(field, FieldError::max_bytes(MAX_PASSWORD_BYTES));
+        }
+        if text.contains('\0') {
+            errors.push(field, FieldError::null_character());
+        }
+        if text.chars().count() < min_chars {
+            errors.push(
+                field,
+                FieldError::new(
+                    "password_too_short",
+                    format!("This password is too short. It must contain at least {min_chars} characters."),
+                )
+                .with_limit(min_chars as i64),
             );
         }
-        if text.chars().count() < MIN_PASSWORD_CHARS {
-            errors.add(
-                "password",
-                "password_too_short",
-                format!("This password is too short. It must contain at least {MIN_PASSWORD_CHARS} characters."),
-            );
-        }
-        if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
-            errors.add(
-                "password",
-                "password_entirely_numeric",
-                "This password is entirely numeric.",
+        if text.chars().all(|c| c.is_ascii_digit()) {
+            errors.push(
+                field,
+                FieldError::new(
+                    "password_entirely_numeric",
+                    "This password is entirely numeric.",
+                ),
             );
         }
         let lower = text.to_lowercase();
-        let local = email.split('@').next().unwrap_or("").to_lowercase();
-        let name = display_name.to_lowercase();
-        if (local.chars().count() >= 3 && lower.contains(&local))
-            || (name.chars().count() >= 3 && lower.contains(&name))
-        {
-            errors.add(
-                "password",
-                "password_too_similar",
-                "The password is too similar to the email or display name.",
+        if common_passwords().contains(&lower) {
+            errors.push(
+                field,
+                FieldError::new("password_too_common", "This password is too common."),
+            );
+        }
+        if too_similar(&lower, email, display_name) {
+            errors.push(
+                field,
+                FieldError::new(
+                    "password_too_similar",
+                    "The password is too similar to the email or display name.",
+                ),
             );
         }
         errors.into_result(Password(text.to_owned()))
@@ -62,28 +109,149 @@ impl Password {
     }
 }
 
-fn hasher() -> Argon2<'static> {
-    // OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
-    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// Like Django's UserAttributeSimilarityValidator, simplified: the password contains, or is
+/// mostly made of, the e-mail's local part, its domain name, or the display name.
+fn too_similar(password: &str, email: &str, display_name: &str) -> bool {
+    let email = email.to_lowercase();
+    let (local, domain) = email.split_once('@').unwrap_or((&email, ""));
+    let domain_name = domain.split('.').next().unwrap_or("");
+    let name = display_name.to_lowercase().replace(' ', "");
+    [local, domain_name, name.as_str()].iter().any(|attr| {
+        let n = attr.chars().count();
+        n >= 3
+            && (password.contains(attr)
+                || (attr.contains(password) && password.chars().count() * 2 >= n))
+    })
 }
 
-/// The PHC string for `password`. Blocking and CPU-heavy.
-pub fn hash_password(password: &Password) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    hasher()
-        .hash_password(password.as_str().as_bytes(), &salt)
-        .expect("argon2 hashing with valid parameters")
-        .to_string()
+/// The argon2id parameters in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
 }
 
-/// Whether `candidate` matches the stored hash; an unusable or malformed hash never matches.
+impl HashParams {
+    pub fn from_config(c: &AuthConfig) -> HashParams {
+        HashParams {
+            memory_kib: c.argon2_memory_kib as u32,
+            iterations: c.argon2_iterations as u32,
+            parallelism: c.argon2_parallelism as u32,
+        }
+    }
+
+    fn hasher(self) -> Argon2<'static> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .expect("argon2 parameters validated with the configuration");
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    /// The PHC string for `password`. Blocking and CPU-heavy.
+    pub fn hash(self, password: &str) -> String {
+        let salt = SaltString::generate(&mut OsRng);
+        self.hasher()
+            .hash_password(password.as_bytes(), &salt)
+            .expect("argon2 hashing with valid parameters")
+            .to_string()
+    }
+
+    /// Whether a stored hash was made with other parameters (and so should be upgraded).
+    pub fn is_outdated(self, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let get = |name: &str| parsed.params.get_decimal(name);
+        parsed.algorithm.as_str() != "argon2id"
+            || get("m") != Some(self.memory_kib)
+            || get("t") != Some(self.iterations)
+            || get("p") != Some(self.parallelism)
+    }
+}
+
+/// Whether `candidate` matches the stored hash (with the parameters recorded in the hash); an
+/// unusable or malformed hash never matches.
 pub fn verify_password(candidate: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => hasher()
+        Ok(parsed) => Argon2::default()
             .verify_password(candidate.as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
+    }
+}
+
+/// No hashing slot came free in time.
+#[derive(Debug, Clone, Copy)]
+pub struct Busy;
+
+/// Runs hashing on blocking threads, at most `slots` at once.
+#[derive(Clone)]
+pub struct HashPool {
+    params: HashParams,
+    slots: Arc<Semaphore>,
+    wait: Duration,
+    /// Verified against when the e-mail is unknown, so both answers take the same time.
+    dummy: Arc<String>,
+}
+
+impl HashPool {
+    pub fn new(config: &AuthConfig) -> HashPool {
+        let params = HashParams::from_config(config);
+        let slots = match config.hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n as usize,
+        };
+        HashPool {
+            params,
+            slots: Arc::new(Semaphore::new(slots)),
+            wait: Duration::from_millis(config.hash_wait_ms),
+            dummy: Arc::new(params.hash("hancup-dummy-password-for-timing")),
+        }
+    }
+
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| Busy)?
+            .map_err(|_| Busy)?;
+        let result = tokio::task::spawn_blocking(move || {
+            let value = work();
+            drop(permit);
+            value
+        })
+        .await;
+        result.map_err(|_| Busy)
+    }
+
+    pub async fn hash(&self, password: Password) -> Result<String, Busy> {
+        let params = self.params;
+        self.run(move || params.hash(password.as_str())).await
+    }
+
+    /// Verifies against `stored`, or against a dummy hash when there is none, so an unknown
+    /// account costs the same time as a wrong password.
+    pub async fn verify(&self, candidate: String, stored: Option<String>) -> Result<bool, Busy> {
+        let dummy = self.dummy.clone();
+        self.run(move || match stored {
+            Some(hash) => verify_password(&candidate, &hash),
+            None => {
+                verify_password(&candidate, &dummy);
+                false
+            }
+        })
+        .await
+    }
+
+    /// Slots free right now (for tests and metrics).
+    pub fn available(&self) -> usize {
+        self.slots.available_permits()
     }
 }
 
@@ -91,27 +259,81 @@ pub fn verify_password(candidate: &str, stored: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn rules_report_every_failure() {
-        let err = Password::parse("12345", "a@b.kr", "kim").err().unwrap();
-        let codes: Vec<&str> = err
-            .iter()
+    fn codes(err: &FieldErrors) -> Vec<&'static str> {
+        err.iter()
             .flat_map(|(_, v)| v.iter().map(|e| e.code))
-            .collect();
-        assert_eq!(codes, ["password_too_short", "password_entirely_numeric"]);
-        assert!(Password::parse("minji-startup-2026", "minji@x.kr", "민지").is_err());
-        assert!(Password::parse("correct horse battery", "minji@x.kr", "민지").is_ok());
+            .collect()
     }
 
     #[test]
-    fn hash_round_trip() {
-        let p = Password::parse("correct horse battery", "a@b.kr", "kim")
-            .ok()
-            .unwrap();
-        let h = hash_password(&p);
-        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    fn rules_report_every_failure() {
+        let err = Password::parse("12345", "password", 10, "a@b.kr", "kim").unwrap_err();
+        assert_eq!(
+            codes(&err),
+            [
+                "password_too_short",
+                "password_entirely_numeric",
+                "password_too_common"
+            ]
+        );
+        let err = Password::parse("minji-startup-2026", "password", 10, "minji@x.kr", "민지")
+            .unwrap_err();
+        assert_eq!(codes(&err), ["password_too_similar"]);
+        let err = Password::parse("Password123", "password", 10, "a@b.kr", "kim").unwrap_err();
+        assert_eq!(codes(&err), ["password_too_common"]);
+        assert!(Password::parse(
+            "correct horse battery",
+            "password",
+            10,
+            "minji@x.kr",
+            "민지"
+        )
+        .is_ok());
+        assert!(Password::parse(
+            "창업은 한 컵의 커피에서",
+            "password",
+            10,
+            "minji@x.kr",
+            "민지"
+        )
+        .is_ok());
+        let long = "x".repeat(MAX_PASSWORD_BYTES + 1);
+        assert!(
+            codes(&Password::parse(&long, "password", 10, "a@b.kr", "k").unwrap_err())
+                .contains(&"max_length")
+        );
+    }
+
+    #[test]
+    fn the_common_list_is_real_and_large() {
+        assert!(
+            common_password_count() >= 20_000,
+            "{}",
+            common_password_count()
+        );
+        for p in ["123456", "password", "qwerty", "iloveyou", "dragon"] {
+            assert!(common_passwords().contains(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn hashes_round_trip_and_report_outdated_parameters() {
+        let cheap = HashParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let owasp = HashParams {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        };
+        let h = cheap.hash("correct horse battery");
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong horse battery", &h));
         assert!(!verify_password("anything", UNUSABLE_PASSWORD));
+        assert!(!cheap.is_outdated(&h));
+        assert!(owasp.is_outdated(&h));
     }
 }

@@ -1,12 +1,14 @@
 //! The API's one error mapper: every domain error becomes a DRF-shaped answer here —
-//! `{"field": ["message"]}` for bad input, `{"detail": "…"}` otherwise. Database failures are
-//! logged with their cause and answered with a bare 500 that reveals nothing.
+//! `{"field": ["message"]}` for bad input, `{"detail": "…"}` otherwise, with `WWW-Authenticate`
+//! on 401 and `Retry-After` on 429/503. Database failures are logged with their cause and
+//! answered with a bare 500 that reveals nothing.
 
 use std::collections::BTreeMap;
 
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
+use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
 use crate::fields::FieldErrors;
 
@@ -16,24 +18,66 @@ pub struct Detail {
     pub detail: String,
 }
 
+fn detail(text: &str) -> Json<Detail> {
+    Json(Detail {
+        detail: text.to_owned(),
+    })
+}
+
+/// What 401 answers carry, so clients know to send a token.
+pub const WWW_AUTHENTICATE: &str = "Bearer realm=\"api\"";
+
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
-    /// Invalid input: a list of messages for each offending field.
+    /// Invalid input: a list of messages for each offending field (`non_field_errors` for the
+    /// input as a whole).
     #[oai(status = 400)]
     BadRequest(Json<BTreeMap<String, Vec<String>>>),
+    /// No credentials, or an unknown, expired or revoked token.
+    #[oai(status = 401)]
+    Unauthorized(Json<Detail>, #[oai(header = "WWW-Authenticate")] String),
+    /// Authenticated but not allowed (or a session request without its CSRF token).
+    #[oai(status = 403)]
+    Forbidden(Json<Detail>),
     /// Nothing here, or a page past the last.
     #[oai(status = 404)]
     NotFound(Json<Detail>),
+    /// The input conflicts with what exists (e.g. an e-mail already registered).
+    #[oai(status = 409)]
+    Conflict(Json<BTreeMap<String, Vec<String>>>),
+    /// Too many failed attempts; retry after the given seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<Detail>, #[oai(header = "Retry-After")] String),
     /// An unexpected failure; the cause is in the server log, never in the answer.
     #[oai(status = 500)]
     Internal(Json<Detail>),
+    /// Too busy right now (password hashing at capacity); retry after the given seconds.
+    #[oai(status = 503)]
+    Unavailable(Json<Detail>, #[oai(header = "Retry-After")] String),
 }
 
 impl ApiError {
-    pub fn detail_404(message: &str) -> ApiError {
-        ApiError::NotFound(Json(Detail {
-            detail: message.to_owned(),
-        }))
+    pub fn not_found(message: &str) -> ApiError {
+        ApiError::NotFound(detail(message))
+    }
+
+    pub fn not_authenticated() -> ApiError {
+        ApiError::Unauthorized(
+            detail("Authentication credentials were not provided."),
+            WWW_AUTHENTICATE.into(),
+        )
+    }
+
+    pub fn invalid_token() -> ApiError {
+        ApiError::Unauthorized(detail("Invalid token."), WWW_AUTHENTICATE.into())
+    }
+
+    pub fn csrf_failed() -> ApiError {
+        ApiError::Forbidden(detail("CSRF Failed: CSRF token missing or incorrect."))
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::Forbidden(detail("You do not have permission to perform this action."))
     }
 
     fn internal(cause: &dyn std::error::Error) -> ApiError {
@@ -45,15 +89,13 @@ impl ApiError {
             source = s.source();
         }
         tracing::error!(error = %chain, "API request failed");
-        ApiError::Internal(Json(Detail {
-            detail: "A server error occurred.".into(),
-        }))
+        ApiError::Internal(detail("A server error occurred."))
     }
 }
 
-impl From<FieldErrors> for ApiError {
-    fn from(errors: FieldErrors) -> Self {
-        let body = errors
+fn field_map(errors: &FieldErrors) -> Json<BTreeMap<String, Vec<String>>> {
+    Json(
+        errors
             .iter()
             .map(|(field, list)| {
                 (
@@ -61,18 +103,55 @@ impl From<FieldErrors> for ApiError {
                     list.iter().map(|e| e.message.clone()).collect(),
                 )
             })
-            .collect();
-        ApiError::BadRequest(Json(body))
+            .collect(),
+    )
+}
+
+fn non_field(message: &str) -> ApiError {
+    ApiError::BadRequest(Json(BTreeMap::from([(
+        "non_field_errors".to_owned(),
+        vec![message.to_owned()],
+    )])))
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::BadRequest(field_map(&errors))
     }
 }
 
 impl From<CatalogError> for ApiError {
     fn from(e: CatalogError) -> Self {
         match e {
-            CatalogError::NotFound => ApiError::detail_404("Not found."),
-            CatalogError::InvalidPage => ApiError::detail_404("Invalid page."),
+            CatalogError::NotFound => ApiError::not_found("Not found."),
+            CatalogError::InvalidPage => ApiError::not_found("Invalid page."),
             CatalogError::Invalid(fields) => fields.into(),
             CatalogError::Db(db) => ApiError::internal(&db),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(fields) => fields.into(),
+            AccountError::Conflict(fields) => ApiError::Conflict(field_map(&fields)),
+            AccountError::InvalidCredentials => {
+                non_field("Unable to log in with provided credentials.")
+            }
+            AccountError::Inactive => ApiError::Forbidden(detail("This account is deactivated.")),
+            AccountError::Throttled { retry_after } => ApiError::TooManyRequests(
+                detail(&format!(
+                    "Request was throttled. Expected available in {retry_after} seconds."
+                )),
+                retry_after.to_string(),
+            ),
+            AccountError::Busy => ApiError::Unavailable(
+                detail("The server is busy; try again in a moment."),
+                "1".into(),
+            ),
+            AccountError::NotFound => ApiError::not_found("Not found."),
+            AccountError::Db(db) => ApiError::internal(&db),
         }
     }
 }

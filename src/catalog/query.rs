@@ -36,12 +36,14 @@ impl Level {
         Level::ALL
             .into_iter()
             .find(|l| l.as_str() == text)
-            .ok_or_else(|| FieldError {
-                code: "invalid_choice",
-                message: format!(
-                    "\"{}\" is not a valid choice; expected beginner, intermediate or advanced.",
-                    clip(text)
-                ),
+            .ok_or_else(|| {
+                FieldError::new(
+                    "invalid_choice",
+                    format!(
+                        "\"{}\" is not a valid choice; expected beginner, intermediate or advanced.",
+                        clip(text)
+                    ),
+                )
             })
     }
 }
@@ -73,14 +75,14 @@ impl Ordering {
             "published_at" => Ok(Ordering::PublishedAt { desc }),
             "title" => Ok(Ordering::Title { desc }),
             "enrollment_count" => Ok(Ordering::EnrollmentCount { desc }),
-            _ => Err(FieldError {
-                code: "invalid_ordering",
-                message: format!(
+            _ => Err(FieldError::new(
+                "invalid_ordering",
+                format!(
                     "\"{}\" is not a valid ordering; expected one of: {}.",
                     clip(text),
                     Self::CHOICES.join(", ")
                 ),
-            }),
+            )),
         }
     }
 }
@@ -173,17 +175,12 @@ fn clip(text: &str) -> String {
 }
 
 fn at_least_one() -> FieldError {
-    FieldError {
-        code: "min_value",
-        message: "Ensure this value is greater than or equal to 1.".into(),
-    }
+    FieldError::min_value(1)
 }
 
 fn parse_int(text: &str) -> Result<i64, FieldError> {
-    text.parse::<i64>().map_err(|_| FieldError {
-        code: "invalid_integer",
-        message: "A valid integer is required.".into(),
-    })
+    text.parse::<i64>()
+        .map_err(|_| FieldError::invalid_integer())
 }
 
 fn parse_page(text: &str) -> Result<i64, FieldError> {
@@ -192,10 +189,7 @@ fn parse_page(text: &str) -> Result<i64, FieldError> {
         return Err(at_least_one());
     }
     if n > MAX_PAGE {
-        return Err(FieldError {
-            code: "max_value",
-            message: format!("Ensure this value is less than or equal to {MAX_PAGE}."),
-        });
+        return Err(FieldError::max_value(MAX_PAGE));
     }
     Ok(n)
 }
@@ -216,29 +210,16 @@ fn parse_slug(text: &str) -> Result<String, FieldError> {
     if ok {
         Ok(text.to_owned())
     } else {
-        Err(invalid_choice())
-    }
-}
-
-pub(crate) fn invalid_choice() -> FieldError {
-    FieldError {
-        code: "invalid_choice",
-        message: "Select a valid choice. That choice is not one of the available choices.".into(),
+        Err(FieldError::invalid_choice())
     }
 }
 
 fn parse_search(text: &str) -> Result<String, FieldError> {
     if text.chars().count() > MAX_SEARCH_CHARS {
-        return Err(FieldError {
-            code: "max_length",
-            message: format!("Ensure this field has no more than {MAX_SEARCH_CHARS} characters."),
-        });
+        return Err(FieldError::max_length(MAX_SEARCH_CHARS));
     }
     if text.contains('\0') {
-        return Err(FieldError {
-            code: "null_character",
-            message: "Null characters are not allowed.".into(),
-        });
+        return Err(FieldError::null_character());
     }
     Ok(text.to_owned())
 }

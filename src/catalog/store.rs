@@ -6,12 +6,12 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::query::{invalid_choice, CourseQuery, Level, Ordering};
+use super::query::{CourseQuery, Level, Ordering};
 use super::{
     CatalogError, Category, CategoryRef, CourseDetail, CourseSummary, InstructorRef, LessonOutline,
     Page,
 };
-use crate::fields::FieldErrors;
+use crate::fields::{FieldError, FieldErrors};
 use crate::markdown;
 
 const SUMMARY_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, cat.slug, cat.name, cat.name_en, \
@@ -90,7 +90,7 @@ pub fn list_courses(
                 filters.push("c.category_id = ?");
                 args.push(Value::Integer(id));
             }
-            None => errors.add("category", invalid_choice().code, invalid_choice().message),
+            None => errors.push("category", FieldError::invalid_choice()),
         }
     }
     if let Some(id) = q.instructor {
@@ -101,11 +101,7 @@ pub fn list_courses(
             filters.push("c.instructor_id = ?");
             args.push(Value::Integer(id));
         } else {
-            errors.add(
-                "instructor",
-                invalid_choice().code,
-                invalid_choice().message,
-            );
+            errors.push("instructor", FieldError::invalid_choice());
         }
     }
     if let Some(level) = q.level {

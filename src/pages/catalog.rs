@@ -7,7 +7,9 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 use serde::Serialize;
 
-use super::{cached, error_page, not_found_page, render, render_cached, PageCtx};
+use super::{
+    cached, catalog_error_page as error_page, not_found_page, render, render_cached, PageCtx,
+};
 use crate::catalog::{self, CatalogError, CourseQuery, Level, RawCourseQuery};
 use crate::fields::FieldErrors;
 use crate::web::i18n::{Lang, LANG_COOKIE};

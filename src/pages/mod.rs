@@ -1,23 +1,56 @@
-//! The visitor-facing HTML surface: the page context every template gets (language, current
-//! path), rendering with the response cache, and the one mapping from domain errors to pages
-//! (friendly 404, generic error page; field errors are shown inline by the page that owns the
-//! form). Handlers live in submodules by area.
+//! The visitor-facing HTML surface: the page context every template gets (language, path, the
+//! logged-in user, CSRF token, flash messages), rendering with the response cache (anonymous
+//! pages only), form reading with CSRF verification, and the one mapping from domain errors to
+//! pages. Handlers live in submodules by area.
 
+pub mod accounts;
 pub mod catalog;
+mod forms;
 
 use bytes::Bytes;
 use minijinja::{context, Value};
 use poem::http::{header, StatusCode};
+use poem::session::Session;
 use poem::{Request, Response};
+use serde::{Deserialize, Serialize};
 
+pub use forms::PostForm;
+
+use crate::accounts::{AccountError, User};
 use crate::catalog::CatalogError;
+use crate::fields::FieldErrors;
+use crate::web::auth::Auth;
 use crate::web::i18n::{Lang, LANG_COOKIE};
-use crate::web::AppState;
+use crate::web::{csrf, AppState};
+
+const FLASH_KEY: &str = "flash";
+
+/// A one-time message shown on the next page, stored in the session as a catalog key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub level: String,
+    pub key: String,
+}
+
+/// Queues a flash message for the next page this visitor sees.
+pub fn flash(req: &Request, level: &str, key: &str) {
+    if let Some(session) = req.extensions().get::<Session>() {
+        let mut list: Vec<Flash> = session.get(FLASH_KEY).unwrap_or_default();
+        list.push(Flash {
+            level: level.to_owned(),
+            key: key.to_owned(),
+        });
+        session.set(FLASH_KEY, list);
+    }
+}
 
 /// What every page template receives besides its own data.
 pub struct PageCtx {
     pub lang: Lang,
     pub current_path: String,
+    pub user: Option<User>,
+    pub csrf_token: String,
+    flash: Vec<Flash>,
 }
 
 impl PageCtx {
@@ -38,15 +71,82 @@ impl PageCtx {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned());
-        PageCtx { lang, current_path }
+        let user = match Auth::of(req) {
+            Auth::Session(u) => Some(u),
+            _ => None,
+        };
+        // Logged-in pages carry the logout form, so they need the token; anonymous pages are
+        // cached and shared, so they must not carry anyone's token (forms ask via `with_csrf`).
+        let csrf_token = if user.is_some() {
+            csrf::token(req, state)
+        } else {
+            String::new()
+        };
+        let flash = req
+            .extensions()
+            .get::<Session>()
+            .and_then(|s| {
+                let list: Option<Vec<Flash>> = s.get(FLASH_KEY);
+                if list.is_some() {
+                    s.remove(FLASH_KEY);
+                }
+                list
+            })
+            .unwrap_or_default();
+        PageCtx {
+            lang,
+            current_path,
+            user,
+            csrf_token,
+            flash,
+        }
+    }
+
+    /// For pages with a form: makes sure this visitor has a CSRF token.
+    pub fn with_csrf(mut self, req: &Request, state: &AppState) -> PageCtx {
+        if self.csrf_token.is_empty() {
+            self.csrf_token = csrf::token(req, state);
+        }
+        self
     }
 
     pub fn t<'a>(&self, state: &'a AppState, key: &'a str) -> &'a str {
         state.catalogs.get(self.lang, key)
     }
 
+    /// Field errors in the page's language, `{limit}` filled in.
+    pub fn field_errors(&self, state: &AppState, errors: &FieldErrors) -> Value {
+        let map: std::collections::BTreeMap<String, Vec<String>> = errors
+            .iter()
+            .map(|(field, list)| {
+                let texts = list
+                    .iter()
+                    .map(|e| {
+                        let key = format!("field_error.{}", e.code);
+                        if state.catalogs.has(self.lang, &key) {
+                            let text = state.catalogs.get(self.lang, &key);
+                            match e.limit {
+                                Some(n) => text.replace("{limit}", &n.to_string()),
+                                None => text.to_owned(),
+                            }
+                        } else {
+                            e.message.clone()
+                        }
+                    })
+                    .collect();
+                (field.clone(), texts)
+            })
+            .collect();
+        Value::from_serialize(&map)
+    }
+
+    /// Only anonymous pages without messages are shared through the cache.
+    fn cacheable(&self) -> bool {
+        self.user.is_none() && self.flash.is_empty()
+    }
+
     /// The key pages are cached under: the language and the full path with query.
-    pub fn cache_key(&self) -> String {
+    fn cache_key(&self) -> String {
         format!("page {} {}", self.lang.code(), self.current_path)
     }
 }
@@ -65,10 +165,21 @@ fn render_body(
     template: &str,
     data: Value,
 ) -> Result<String, minijinja::Error> {
+    let flash: Vec<Value> = ctx
+        .flash
+        .iter()
+        .map(|f| context! { level => f.level.as_str(), text => state.catalogs.get(ctx.lang, &f.key) })
+        .collect();
+    let user = ctx.user.as_ref().map(|u| {
+        context! { id => u.id, email => u.email.as_str(), display_name => u.display_name.as_str(), is_staff => u.is_staff }
+    });
     let full = context! {
         lang => ctx.lang.code(),
         other_lang => ctx.lang.other().code(),
         current_path => ctx.current_path.as_str(),
+        user,
+        csrf_token => ctx.csrf_token.as_str(),
+        flash,
         ..data
     };
     state.templates.render(template, full)
@@ -101,7 +212,7 @@ pub fn render(
     }
 }
 
-/// Renders a successful public page and caches it for the current write generation.
+/// Renders a successful public page, caching it for the write generation when it is anonymous.
 pub fn render_cached(
     state: &AppState,
     ctx: &PageCtx,
@@ -112,45 +223,104 @@ pub fn render_cached(
     match render_body(state, ctx, template, data) {
         Ok(body) => {
             let bytes = Bytes::from(body);
-            state.cache.put(ctx.cache_key(), generation, bytes.clone());
+            if ctx.cacheable() {
+                state.cache.put(ctx.cache_key(), generation, bytes.clone());
+            }
             html(StatusCode::OK, bytes)
         }
         Err(e) => template_failed(state, ctx, template, e),
     }
 }
 
-/// A cached page for this request, if one is current.
+/// A cached page for this request, if one is current and the visitor is anonymous.
 pub fn cached(state: &AppState, ctx: &PageCtx, generation: u64) -> Option<Response> {
+    if !ctx.cacheable() {
+        return None;
+    }
     state
         .cache
         .get(&ctx.cache_key(), generation)
         .map(|b| html(StatusCode::OK, b))
 }
 
+/// 303 to a local path.
+pub fn redirect(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .finish()
+}
+
+/// `to` when it is a path on this site (no scheme, no `//host`), else `fallback`: redirects
+/// taken from input can never leave the site.
+pub fn local_path(to: Option<&str>, fallback: &str) -> String {
+    to.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && n.bytes().all(|b| b.is_ascii_graphic())
+    })
+    .unwrap_or(fallback)
+    .to_owned()
+}
+
 pub fn not_found_page(state: &AppState, ctx: &PageCtx) -> Response {
     render(state, ctx, "404.html", context! {}, StatusCode::NOT_FOUND)
 }
 
+fn error_page(state: &AppState, ctx: &PageCtx, status: StatusCode, key: &str) -> Response {
+    render(
+        state,
+        ctx,
+        "error.html",
+        context! { status => status.as_u16(), message => ctx.t(state, key) },
+        status,
+    )
+}
+
 /// The one mapping from catalog errors to pages.
-pub fn error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) -> Response {
+pub fn catalog_error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) -> Response {
     match err {
         CatalogError::NotFound | CatalogError::InvalidPage => not_found_page(state, ctx),
-        CatalogError::Invalid(_) => render(
-            state,
-            ctx,
-            "error.html",
-            context! { status => 400, message => ctx.t(state, "error.bad_request") },
-            StatusCode::BAD_REQUEST,
-        ),
+        CatalogError::Invalid(_) => {
+            error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request")
+        }
         CatalogError::Db(e) => {
             tracing::error!(error = %e, "page failed");
-            render(
+            error_page(
                 state,
                 ctx,
-                "error.html",
-                context! { status => 500, message => ctx.t(state, "error.server") },
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "error.server",
             )
         }
     }
+}
+
+/// The one mapping from account errors that a form does not show inline.
+pub fn account_error_page(state: &AppState, ctx: &PageCtx, err: AccountError) -> Response {
+    match err {
+        AccountError::NotFound => not_found_page(state, ctx),
+        AccountError::Busy => {
+            let mut resp = error_page(state, ctx, StatusCode::SERVICE_UNAVAILABLE, "auth.busy");
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            resp
+        }
+        AccountError::Db(e) => {
+            tracing::error!(error = %e, "page failed");
+            error_page(
+                state,
+                ctx,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error.server",
+            )
+        }
+        _ => error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request"),
+    }
+}
+
+/// 403 for a form without its CSRF token.
+pub fn csrf_failure_page(state: &AppState, ctx: &PageCtx) -> Response {
+    error_page(state, ctx, StatusCode::FORBIDDEN, "error.csrf")
 }

@@ -17,7 +17,12 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                         script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'";
 
-pub async fn observe<E: Endpoint>(next: E, req: Request, debug: bool) -> Result<Response> {
+pub async fn observe<E: Endpoint>(
+    next: E,
+    req: Request,
+    debug: bool,
+    https: bool,
+) -> Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -55,6 +60,12 @@ pub async fn observe<E: Endpoint>(next: E, req: Request, debug: bool) -> Result<
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if debug {
         let timing = format!(
             "db;desc=\"{} statements\";dur={:.3}, total;dur={:.3}",
@@ -70,4 +81,32 @@ pub async fn observe<E: Endpoint>(next: E, req: Request, debug: bool) -> Result<
         }
     }
     Ok(resp)
+}
+
+/// Refuses request bodies over `max` bytes with 413 before any handler reads them: by
+/// `Content-Length` when sent, else by reading at most `max` bytes of a chunked body.
+pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> Result<Response> {
+    let too_large = || {
+        Response::builder()
+            .status(poem::http::StatusCode::PAYLOAD_TOO_LARGE)
+            .content_type("application/json; charset=utf-8")
+            .body(format!(
+                "{{\"detail\": \"Request body is larger than {max} bytes.\"}}"
+            ))
+    };
+    let declared = req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(len) if len > max as u64 => return Ok(too_large()),
+        Some(_) => {}
+        None if req.header(header::TRANSFER_ENCODING).is_some() => {
+            match req.take_body().into_bytes_limit(max).await {
+                Ok(bytes) => req.set_body(bytes),
+                Err(_) => return Ok(too_large()),
+            }
+        }
+        None => {}
+    }
+    next.call(req).await.map(IntoResponse::into_response)
 }

@@ -3,16 +3,21 @@
 //! **Invariant:** nothing here knows a domain's rules; surfaces call domains, never each other.
 
 pub mod assets;
+pub mod auth;
 pub mod cache;
+pub mod csrf;
 pub mod i18n;
 pub mod middleware;
 pub mod routes;
+pub mod session;
 pub mod templates;
 
 use std::sync::Arc;
 
+use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::db::Db;
+use crate::mail::Mailer;
 use cache::ResponseCache;
 use i18n::Catalogs;
 use templates::Templates;
@@ -25,6 +30,8 @@ pub struct AppState {
     pub catalogs: Arc<Catalogs>,
     pub templates: Arc<Templates>,
     pub cache: Arc<ResponseCache>,
+    pub accounts: Accounts,
+    pub mailer: Mailer,
 }
 
 impl AppState {

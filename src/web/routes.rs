@@ -8,6 +8,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("catalog", "/courses"),
     ("course_detail", "/courses/:slug"),
     ("set_language", "/lang/:code"),
+    ("signup", "/accounts/signup"),
+    ("login", "/accounts/login"),
+    ("logout", "/accounts/logout"),
+    ("account", "/accounts/me"),
+    ("password_change", "/accounts/password"),
+    ("logout_all", "/accounts/logout-all"),
+    ("deactivate", "/accounts/deactivate"),
+    ("password_reset", "/accounts/password-reset"),
+    (
+        "password_reset_confirm",
+        "/accounts/password-reset/:uid/:token",
+    ),
     ("static", "/static/*path"),
     ("healthz", "/healthz"),
     ("readyz", "/readyz"),
@@ -128,7 +140,13 @@ mod tests {
     #[test]
     fn every_route_resolves() {
         for (name, _) in ROUTES {
-            let args = [("slug", "x"), ("code", "ko"), ("path", "app.css")];
+            let args = [
+                ("slug", "x"),
+                ("code", "ko"),
+                ("path", "app.css"),
+                ("uid", "1"),
+                ("token", "t"),
+            ];
             assert!(url_for(name, &args).is_ok(), "{name}");
             assert!(!pattern(name).is_empty());
         }

@@ -1,0 +1,460 @@
+//! The account flows pages and API share: register, log in (throttled, constant-time for unknown
+//! accounts, upgrading outdated hashes), issue and check API tokens, change a password, reset
+//! it by link, update the profile, log out everywhere, deactivate. Each write is one transaction;
+//! hashing runs in the `HashPool`, never while a connection is held.
+
+use std::sync::Arc;
+
+use super::keys::{now, SecretKey};
+use super::password::{HashPool, Password};
+use super::tokens::{self, IssuedToken};
+use super::users::{self, DisplayName, Email, NewUser, User};
+use super::{reset, sessions, throttle, AccountError};
+use crate::config::{AuthConfig, SessionConfig};
+use crate::db::Db;
+use crate::fields::{FieldError, FieldErrors};
+
+/// Everything the flows need, built once at start and shared by every surface.
+#[derive(Clone)]
+pub struct Accounts {
+    pub db: Db,
+    pub hashes: HashPool,
+    pub key: SecretKey,
+    pub auth: Arc<AuthConfig>,
+    pub session: Arc<SessionConfig>,
+}
+
+/// Sign-up input as it arrives; every field is checked and every failure reported.
+#[derive(Debug, Default, Clone)]
+pub struct RegisterInput {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub password: Option<String>,
+    /// The confirmation, when the surface asks for one (pages do, the API does not).
+    pub password2: Option<String>,
+}
+
+fn required<'a>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &'a Option<String>,
+) -> Option<&'a str> {
+    match value.as_deref() {
+        Some(v) if !v.is_empty() => Some(v),
+        _ => {
+            errors.push(field, FieldError::required());
+            None
+        }
+    }
+}
+
+fn mismatch() -> FieldError {
+    FieldError::new("password_mismatch", "The two password fields didn't match.")
+}
+
+impl Accounts {
+    pub fn new(
+        db: Db,
+        auth: &AuthConfig,
+        session: &SessionConfig,
+        configured_key: &str,
+    ) -> Result<Accounts, AccountError> {
+        let key = db.write(|tx| SecretKey::resolve(tx, configured_key))?;
+        Ok(Accounts {
+            db,
+            hashes: HashPool::new(auth),
+            key,
+            auth: Arc::new(auth.clone()),
+            session: Arc::new(session.clone()),
+        })
+    }
+
+    fn min_chars(&self) -> usize {
+        self.auth.password_min_length as usize
+    }
+
+    pub fn token_ttl_seconds(&self) -> i64 {
+        self.auth.token_ttl_hours as i64 * 3600
+    }
+
+    pub fn reset_ttl_minutes(&self) -> u64 {
+        self.auth.reset_ttl_minutes
+    }
+
+    /// Checks a new password and its confirmation (when given) against the rules.
+    fn new_password(
+        &self,
+        errors: &mut FieldErrors,
+        field: &str,
+        value: &Option<String>,
+        confirm: Option<(&str, &Option<String>)>,
+        email: &str,
+        name: &str,
+    ) -> Option<Password> {
+        let text = required(errors, field, value)?;
+        if let Some((confirm_field, confirm)) = confirm {
+            if confirm.as_deref() != Some(text) {
+                errors.push(confirm_field, mismatch());
+                return None;
+            }
+        }
+        match Password::parse(text, field, self.min_chars(), email, name) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.merge(e);
+                None
+            }
+        }
+    }
+
+    pub async fn register(&self, input: RegisterInput) -> Result<User, AccountError> {
+        let mut errors = FieldErrors::new();
+        let email = required(&mut errors, "email", &input.email)
+            .and_then(|t| errors.take("email", Email::parse(t)));
+        let name = required(&mut errors, "display_name", &input.display_name)
+            .and_then(|t| errors.take("display_name", DisplayName::parse(t)));
+        let confirm = input
+            .password2
+            .is_some()
+            .then_some(("password2", &input.password2));
+        let password = self.new_password(
+            &mut errors,
+            "password",
+            &input.password,
+            confirm,
+            email.as_ref().map_or("", |e| e.as_str()),
+            name.as_ref().map_or("", |n| n.as_str()),
+        );
+        let (Some(email), Some(name), Some(password)) = (email, name, password) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        // Refuse a taken e-mail before paying for a hash; the insert re-checks under the lock.
+        let taken: bool = self.db.read(|c| -> Result<bool, AccountError> {
+            Ok(
+                c.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)")?
+                    .query_row([email.as_str()], |r| r.get(0))?,
+            )
+        })?;
+        if taken {
+            return Err(AccountError::Conflict(FieldErrors::single(
+                "email",
+                FieldError::new("email_taken", "A user with this email already exists."),
+            )));
+        }
+        let hash = self.hashes.hash(password).await?;
+        let user = NewUser {
+            email,
+            display_name: name,
+            password_hash: hash,
+            is_staff: false,
+            is_superuser: false,
+        };
+        let id = self
+            .db
+            .write_blocking(move |tx| users::create_user(tx, &user))
+            .await?;
+        self.db
+            .read(|c| users::get_user(c, id))?
+            .ok_or(AccountError::NotFound)
+    }
+
+    /// Checks e-mail and password. Throttled per account and per client address; an unknown
+    /// e-mail costs the same hash as a wrong password; outdated hashes are upgraded on success.
+    pub async fn authenticate(
+        &self,
+        email: Option<&str>,
+        password: Option<&str>,
+        client: &str,
+    ) -> Result<User, AccountError> {
+        let mut errors = FieldErrors::new();
+        let email = email.filter(|e| !e.trim().is_empty()).map(str::trim);
+        let password = password.filter(|p| !p.is_empty());
+        if email.is_none() {
+            errors.push("email", FieldError::required());
+        }
+        if password.is_none() {
+            errors.push("password", FieldError::required());
+        }
+        let (Some(email), Some(password)) = (email, password) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        if email.chars().count() > users::MAX_EMAIL_CHARS
+            || password.len() > super::password::MAX_PASSWORD_BYTES
+        {
+            return Err(AccountError::InvalidCredentials);
+        }
+        let normalized = Email::parse(email)
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| email.to_owned());
+        let account_key = throttle::account_key(&normalized);
+        let address_key = throttle::address_key(client);
+        let at = now();
+        if let Some(retry_after) = self
+            .db
+            .read(|c| throttle::locked_for(c, &[&account_key, &address_key], at))?
+        {
+            return Err(AccountError::Throttled { retry_after });
+        }
+        let found = self.db.read(|c| users::find_for_login(c, &normalized))?;
+        let stored = found.as_ref().map(|(_, h)| h.clone());
+        let ok = self.hashes.verify(password.to_owned(), stored).await?;
+        if !ok {
+            let cfg = self.auth.clone();
+            let lockout = self
+                .db
+                .write_blocking(move |tx| -> Result<Option<i64>, AccountError> {
+                    let at = now();
+                    let a = throttle::record_failure(
+                        tx,
+                        &account_key,
+                        cfg.account_failure_limit,
+                        &cfg,
+                        at,
+                    )?;
+                    let b = throttle::record_failure(
+                        tx,
+                        &address_key,
+                        cfg.address_failure_limit,
+                        &cfg,
+                        at,
+                    )?;
+                    Ok(a.max(b))
+                })
+                .await?;
+            if let Some(seconds) = lockout {
+                tracing::warn!(email = %normalized, client, seconds, "login locked out after repeated failures");
+            }
+            return Err(AccountError::InvalidCredentials);
+        }
+        let (user, hash) = found.expect("a verified password has a user");
+        if !user.is_active {
+            return Err(AccountError::Inactive);
+        }
+        let upgrade = if self.hashes.params().is_outdated(&hash) {
+            Password::parse(password, "password", 0, "", "")
+                .ok()
+                .map(|p| self.hashes.hash(p))
+        } else {
+            None
+        };
+        let new_hash = match upgrade {
+            Some(fut) => Some(fut.await?),
+            None => None,
+        };
+        let id = user.id;
+        let account_key = throttle::account_key(&normalized);
+        self.db
+            .write_blocking(move |tx| -> Result<(), AccountError> {
+                throttle::clear(tx, &account_key)?;
+                users::record_login(tx, id)?;
+                if let Some(h) = new_hash {
+                    users::set_password_hash(tx, id, &h)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(user)
+    }
+
+    pub async fn issue_token(
+        &self,
+        user_id: i64,
+        device: String,
+    ) -> Result<IssuedToken, AccountError> {
+        let key = self.key.clone();
+        let ttl = self.token_ttl_seconds();
+        self.db
+            .write_blocking(move |tx| tokens::issue(tx, &key, user_id, &device, now(), ttl))
+            .await
+    }
+
+    /// The user behind an API token. A quick keyed hash and one indexed query: run inline.
+    pub fn token_user(&self, token: &str) -> Result<Option<(User, i64)>, AccountError> {
+        self.db
+            .read(|c| tokens::authenticate(c, &self.key, token, now()))
+    }
+
+    /// Ends every session and revokes every API token of a user.
+    pub async fn end_everywhere(&self, user_id: i64) -> Result<(), AccountError> {
+        self.db
+            .write_blocking(move |tx| -> Result<(), AccountError> {
+                sessions::delete_for_user(tx, user_id)?;
+                tokens::revoke_all(tx, user_id)?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: Option<&str>,
+    ) -> Result<User, AccountError> {
+        let name = DisplayName::parse(display_name.unwrap_or(""))
+            .map_err(|e| AccountError::Invalid(FieldErrors::single("display_name", e)))?;
+        self.db
+            .write_blocking(move |tx| -> Result<User, AccountError> {
+                users::set_display_name(tx, user_id, &name)?;
+                users::get_user(tx, user_id)?.ok_or(AccountError::NotFound)
+            })
+            .await
+    }
+
+    /// Checks the current password of a logged-in user (for password change and deactivation).
+    async fn confirm_password(
+        &self,
+        user_id: i64,
+        field: &str,
+        given: &Option<String>,
+    ) -> Result<(), AccountError> {
+        let mut errors = FieldErrors::new();
+        let Some(given) = required(&mut errors, field, given) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        let stored = self.db.read(|c| users::password_hash_of(c, user_id))?;
+        if given.len() > super::password::MAX_PASSWORD_BYTES
+            || !self.hashes.verify(given.to_owned(), stored).await?
+        {
+            return Err(AccountError::Invalid(FieldErrors::single(
+                field,
+                FieldError::new("wrong_password", "Your password was entered incorrectly."),
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sets a new password after checking the old one; ends every session and token of the user
+    /// (the caller renews its own session).
+    pub async fn change_password(
+        &self,
+        user: &User,
+        old: &Option<String>,
+        new1: &Option<String>,
+        new2: &Option<String>,
+    ) -> Result<(), AccountError> {
+        let mut errors = FieldErrors::new();
+        let password = self.new_password(
+            &mut errors,
+            "new_password1",
+            new1,
+            Some(("new_password2", new2)),
+            &user.email,
+            &user.display_name,
+        );
+        let old_result = self.confirm_password(user.id, "old_password", old).await;
+        match old_result {
+            Err(AccountError::Invalid(e)) => errors.merge(e),
+            Err(other) => return Err(other),
+            Ok(()) => {}
+        }
+        let Some(password) = password.filter(|_| errors.is_empty()) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        self.store_password(user.id, password).await
+    }
+
+    async fn store_password(&self, user_id: i64, password: Password) -> Result<(), AccountError> {
+        let hash = self.hashes.hash(password).await?;
+        self.db
+            .write_blocking(move |tx| -> Result<(), AccountError> {
+                users::set_password_hash(tx, user_id, &hash)?;
+                sessions::delete_for_user(tx, user_id)?;
+                tokens::revoke_all(tx, user_id)?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// A reset link token for the account with this e-mail, when it exists, is active and has a
+    /// usable password. The caller answers the same way whatever this returns.
+    pub fn prepare_reset(&self, email: &str) -> Result<Option<(User, String)>, AccountError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(None);
+        };
+        let found = self.db.read(|c| users::find_for_login(c, email.as_str()))?;
+        Ok(found.and_then(|(user, hash)| {
+            let usable = !hash.starts_with('!');
+            (user.is_active && usable).then(|| {
+                let expires = now() + self.auth.reset_ttl_minutes as i64 * 60;
+                let token = reset::make_token(&self.key, user.id, &hash, expires);
+                (user, token)
+            })
+        }))
+    }
+
+    /// The user a reset link is valid for, if it is.
+    pub fn check_reset(&self, user_id: i64, token: &str) -> Result<Option<User>, AccountError> {
+        let found = self.db.read(|c| -> Result<_, AccountError> {
+            let user = users::get_user(c, user_id)?;
+            let hash = users::password_hash_of(c, user_id)?;
+            Ok(user.zip(hash))
+        })?;
+        Ok(found.and_then(|(user, hash)| {
+            (user.is_active && reset::check_token(&self.key, user_id, &hash, token, now()))
+                .then_some(user)
+        }))
+    }
+
+    /// Sets the password from a valid reset link; the link dies with the old hash.
+    pub async fn complete_reset(
+        &self,
+        user_id: i64,
+        token: &str,
+        new1: &Option<String>,
+        new2: &Option<String>,
+    ) -> Result<User, AccountError> {
+        let user = self
+            .check_reset(user_id, token)?
+            .ok_or(AccountError::NotFound)?;
+        let mut errors = FieldErrors::new();
+        let password = self.new_password(
+            &mut errors,
+            "new_password1",
+            new1,
+            Some(("new_password2", new2)),
+            &user.email,
+            &user.display_name,
+        );
+        let Some(password) = password else {
+            return Err(AccountError::Invalid(errors));
+        };
+        self.store_password(user.id, password).await?;
+        let email = throttle::account_key(&user.email);
+        self.db
+            .write_blocking(move |tx| throttle::clear(tx, &email))
+            .await?;
+        Ok(user)
+    }
+
+    /// Deactivates the account after checking its password; ends every session and token.
+    pub async fn deactivate(
+        &self,
+        user: &User,
+        password: &Option<String>,
+    ) -> Result<(), AccountError> {
+        self.confirm_password(user.id, "password", password).await?;
+        let id = user.id;
+        self.db
+            .write_blocking(move |tx| -> Result<(), AccountError> {
+                users::set_active(tx, id, false)?;
+                sessions::delete_for_user(tx, id)?;
+                tokens::revoke_all(tx, id)?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Deletes expired sessions, tokens and stale lockouts; run periodically in the background.
+    pub async fn purge_expired(&self) -> Result<(usize, usize), AccountError> {
+        let idle = self.session.idle_minutes as i64 * 60;
+        self.db
+            .write_blocking(move |tx| -> Result<(usize, usize), AccountError> {
+                let at = now();
+                let s = sessions::purge_expired(tx, at, idle)?;
+                let t = tokens::purge_expired(tx, at)?;
+                throttle::purge_stale(tx, at)?;
+                Ok((s, t))
+            })
+            .await
+    }
+}

@@ -1,0 +1,79 @@
+//! Login throttling: failed logins are counted per account and per client address; past the
+//! limit each further failure locks that key out for twice as long as the last (from
+//! `lockout_base_seconds` up to `lockout_max_seconds`). A success clears the account's count.
+//! Counts older than an hour start again from zero.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::AccountError;
+use crate::config::AuthConfig;
+
+/// Failures older than this no longer count.
+const WINDOW_SECONDS: i64 = 3600;
+
+pub fn account_key(email: &str) -> String {
+    format!("email:{}", email.to_lowercase())
+}
+
+pub fn address_key(addr: &str) -> String {
+    format!("addr:{addr}")
+}
+
+/// Seconds until the first locked key of `keys` opens again, if any is locked.
+pub fn locked_for(conn: &Connection, keys: &[&str], now: i64) -> Result<Option<i64>, AccountError> {
+    let mut longest = None;
+    for key in keys {
+        let until: Option<i64> = conn
+            .prepare_cached("SELECT locked_until FROM login_failures WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        if let Some(until) = until.filter(|u| *u > now) {
+            longest = Some(longest.map_or(until - now, |l: i64| l.max(until - now)));
+        }
+    }
+    Ok(longest)
+}
+
+/// Records one failure for `key`; returns the lockout in seconds when this failure causes one.
+pub fn record_failure(
+    conn: &Connection,
+    key: &str,
+    limit: u64,
+    cfg: &AuthConfig,
+    now: i64,
+) -> Result<Option<i64>, AccountError> {
+    let failures: i64 = conn
+        .prepare_cached(
+            "INSERT INTO login_failures (key, failures, locked_until, updated_at) VALUES (?1, 1, 0, ?2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN updated_at < ?2 - ?3 THEN 1 ELSE failures + 1 END, \
+               updated_at = ?2 \
+             RETURNING failures",
+        )?
+        .query_row(params![key, now, WINDOW_SECONDS], |r| r.get(0))?;
+    let over = failures - limit as i64;
+    if over < 0 {
+        return Ok(None);
+    }
+    let seconds = (cfg.lockout_base_seconds as i64)
+        .saturating_mul(1i64 << over.min(30))
+        .min(cfg.lockout_max_seconds as i64)
+        .max(1);
+    conn.prepare_cached("UPDATE login_failures SET locked_until = ?2 WHERE key = ?1")?
+        .execute(params![key, now + seconds])?;
+    Ok(Some(seconds))
+}
+
+pub fn clear(conn: &Connection, key: &str) -> Result<(), AccountError> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE key = ?1")?
+        .execute([key])?;
+    Ok(())
+}
+
+pub fn purge_stale(conn: &Connection, now: i64) -> Result<usize, AccountError> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM login_failures WHERE updated_at < ?1 - ?2 AND locked_until < ?1",
+        )?
+        .execute(params![now, WINDOW_SECONDS])?)
+}

@@ -1,0 +1,260 @@
+//! Users: the parsed values a user is made of (`Email`, `DisplayName`), the `User` row, and the
+//! SQL that creates, finds and changes users.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::AccountError;
+use crate::fields::{FieldError, FieldErrors};
+
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
+
+/// A syntactically valid e-mail address, trimmed, domain lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, FieldError> {
+        let text = text.trim();
+        let invalid = || FieldError::new("invalid_email", "Enter a valid email address.");
+        if text.is_empty() {
+            return Err(FieldError::required());
+        }
+        if text.chars().count() > MAX_EMAIL_CHARS {
+            return Err(FieldError::max_length(MAX_EMAIL_CHARS));
+        }
+        if text.contains('\0') {
+            return Err(FieldError::null_character());
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "@<>()[]\\,;:\"".contains(c));
+        if !(domain_ok && local_ok) {
+            return Err(invalid());
+        }
+        Ok(Email(format!("{local}@{}", domain.to_lowercase())))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1–100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(text: &str) -> Result<DisplayName, FieldError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(FieldError::required());
+        }
+        if text.chars().count() > MAX_DISPLAY_NAME_CHARS {
+            return Err(FieldError::max_length(MAX_DISPLAY_NAME_CHARS));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "invalid",
+                "Control characters are not allowed.",
+            ));
+        }
+        Ok(DisplayName(text.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user as every surface sees it; never carries the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+pub const USER_COLUMNS: &str =
+    "u.id, u.email, u.display_name, u.is_active, u.is_staff, u.is_superuser, u.created_at, u.last_login_at";
+
+pub fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(at)?,
+        email: r.get(at + 1)?,
+        display_name: r.get(at + 2)?,
+        is_active: r.get(at + 3)?,
+        is_staff: r.get(at + 4)?,
+        is_superuser: r.get(at + 5)?,
+        created_at: r.get(at + 6)?,
+        last_login_at: r.get(at + 7)?,
+    })
+}
+
+/// A user to create, already parsed; `password_hash` is a PHC string or `UNUSABLE_PASSWORD`.
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub password_hash: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+fn email_taken() -> FieldErrors {
+    FieldErrors::single(
+        "email",
+        FieldError::new("email_taken", "A user with this email already exists."),
+    )
+}
+
+/// Inserts a user; a taken e-mail (checked, and enforced by the UNIQUE index) is a conflict.
+pub fn create_user(conn: &Connection, user: &NewUser) -> Result<i64, AccountError> {
+    let taken: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)")?
+        .query_row([user.email.as_str()], |r| r.get(0))?;
+    if taken {
+        return Err(AccountError::Conflict(email_taken()));
+    }
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO users (email, display_name, password_hash, is_staff, is_superuser) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            user.email.as_str(),
+            user.display_name.as_str(),
+            user.password_hash,
+            user.is_staff,
+            user.is_superuser
+        ]);
+    match inserted {
+        Ok(_) => Ok(conn.last_insert_rowid()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(AccountError::Conflict(email_taken()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn get_user(conn: &Connection, id: i64) -> Result<Option<User>, AccountError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"
+        ))?
+        .query_row([id], |r| user_from_row(r, 0))
+        .optional()?)
+}
+
+/// The user and their password hash, for logging in.
+pub fn find_for_login(
+    conn: &Connection,
+    email: &str,
+) -> Result<Option<(User, String)>, AccountError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?1"
+        ))?
+        .query_row([email], |r| Ok((user_from_row(r, 0)?, r.get(8)?)))
+        .optional()?)
+}
+
+pub fn password_hash_of(conn: &Connection, id: i64) -> Result<Option<String>, AccountError> {
+    Ok(conn
+        .prepare_cached("SELECT password_hash FROM users WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_display_name(
+    conn: &Connection,
+    id: i64,
+    name: &DisplayName,
+) -> Result<(), AccountError> {
+    conn.prepare_cached(
+        "UPDATE users SET display_name = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2",
+    )?
+    .execute(params![name.as_str(), id])?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &Connection, id: i64, hash: &str) -> Result<(), AccountError> {
+    conn.prepare_cached(
+        "UPDATE users SET password_hash = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2",
+    )?
+    .execute(params![hash, id])?;
+    Ok(())
+}
+
+pub fn record_login(conn: &Connection, id: i64) -> Result<(), AccountError> {
+    conn.prepare_cached(
+        "UPDATE users SET last_login_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+    )?
+    .execute([id])?;
+    Ok(())
+}
+
+pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), AccountError> {
+    conn.prepare_cached(
+        "UPDATE users SET is_active = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2",
+    )?
+    .execute(params![active, id])?;
+    Ok(())
+}
+
+/// Number of active superusers (for `check` and the first-run hint).
+pub fn count_superusers(conn: &Connection) -> Result<i64, AccountError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_rules() {
+        assert_eq!(
+            Email::parse(" Kim@Example.COM ").unwrap().as_str(),
+            "Kim@example.com"
+        );
+        assert!(Email::parse("no-at-sign").is_err());
+        assert!(Email::parse("a@b").is_err());
+        assert!(Email::parse("a@b..kr").is_err());
+        assert!(Email::parse("a b@x.kr").is_err());
+        assert_eq!(
+            Email::parse(&format!("{}@x.kr", "a".repeat(300)))
+                .unwrap_err()
+                .code,
+            "max_length"
+        );
+        assert!(Email::parse("김@한국.kr").is_ok());
+    }
+
+    #[test]
+    fn display_name_rules() {
+        assert_eq!(DisplayName::parse(" 김민지 ").unwrap().as_str(), "김민지");
+        assert!(DisplayName::parse("").is_err());
+        assert!(DisplayName::parse(&"가".repeat(101)).is_err());
+        assert!(DisplayName::parse(&"가".repeat(100)).is_ok());
+        assert!(DisplayName::parse("a\u{7}b").is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! Who is making a request: an API token (`Authorization: Bearer <token>` or `Token <token>`,
+//! as knox and DRF clients send it) or the login session. The middleware resolves it once per
+//! request into `Auth`, which pages, API and admin read; it decides nothing about permissions.
+
+use poem::http::header;
+use poem::session::Session;
+use poem::{Endpoint, IntoResponse, Request, Response, Result};
+
+use crate::accounts::users::{self, User};
+use crate::web::session::USER_KEY;
+use crate::web::AppState;
+
+#[derive(Debug, Clone)]
+pub enum Auth {
+    Anonymous,
+    Session(User),
+    Token {
+        user: User,
+        token_id: i64,
+    },
+    /// An Authorization token was sent but is unknown, expired or revoked.
+    BadToken,
+}
+
+impl Auth {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Auth::Session(u) | Auth::Token { user: u, .. } => Some(u),
+            Auth::Anonymous | Auth::BadToken => None,
+        }
+    }
+
+    pub fn of(req: &Request) -> Auth {
+        req.extensions()
+            .get::<Auth>()
+            .cloned()
+            .unwrap_or(Auth::Anonymous)
+    }
+}
+
+/// The token of an `Authorization: Bearer|Token <token>` header, if that is what was sent.
+fn bearer(req: &Request) -> Option<String> {
+    let value = req.header(header::AUTHORIZATION)?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        .then(|| token.trim().to_owned())
+}
+
+fn resolve(req: &Request, state: &AppState) -> Auth {
+    if let Some(token) = bearer(req) {
+        return match state.accounts.token_user(&token) {
+            Ok(Some((user, token_id))) => Auth::Token { user, token_id },
+            Ok(None) => Auth::BadToken,
+            Err(e) => {
+                tracing::error!(error = %e, "token lookup failed");
+                Auth::BadToken
+            }
+        };
+    }
+    let Some(session) = req.extensions().get::<Session>() else {
+        return Auth::Anonymous;
+    };
+    let Some(id) = session.get::<i64>(USER_KEY) else {
+        return Auth::Anonymous;
+    };
+    match state.db.read(|c| users::get_user(c, id)) {
+        Ok(Some(user)) if user.is_active => Auth::Session(user),
+        Ok(_) => {
+            // The account is gone or deactivated: the session must not outlive it.
+            session.purge();
+            Auth::Anonymous
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session user lookup failed");
+            Auth::Anonymous
+        }
+    }
+}
+
+/// Middleware: puts the request's `Auth` in its extensions.
+pub async fn authenticate<E: Endpoint>(next: E, mut req: Request) -> Result<Response> {
+    let auth = match req.data::<AppState>() {
+        Some(state) => resolve(&req, state),
+        None => Auth::Anonymous,
+    };
+    req.extensions_mut().insert(auth);
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// The client's address for throttling: the socket peer, or the first `X-Forwarded-For` hop
+/// when configured to trust a proxy.
+pub fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        if let Some(first) = req
+            .header("x-forwarded-for")
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.len() <= 64)
+        {
+            return first.to_owned();
+        }
+    }
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}

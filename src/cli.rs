@@ -1,5 +1,5 @@
 //! The command line, in the manage.py tradition: `serve` (the default), `migrate`,
-//! `createsuperuser`, `seed`, `check`. Each command is a thin call into `db`, a domain module
+//! `createsuperuser`, `changepassword`, `seed`, `check`. Each command is a thin call into `db`, a domain module
 //! or the server. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -49,6 +49,13 @@ enum Command {
         /// Never prompt; fail if something is missing.
         #[arg(long)]
         no_input: bool,
+    },
+    /// Set a user's password (and end their sessions and API tokens).
+    ///
+    /// Prompts twice, or takes the password from HANCUP_NEW_PASSWORD when not interactive.
+    Changepassword {
+        /// The user's e-mail address.
+        email: String,
     },
     /// Fill the database with deterministic demo data (Korean and English courses).
     Seed {
@@ -102,6 +109,7 @@ pub fn run() -> i32 {
             display_name,
             no_input,
         } => createsuperuser(&loaded.config, email, display_name, no_input),
+        Command::Changepassword { email } => changepassword(&loaded.config, &email),
         Command::Seed {
             courses,
             users,
@@ -260,6 +268,45 @@ fn createsuperuser(
             other => other.to_string(),
         })?;
     println!("Superuser {} created (id {id}).", user.email.as_str());
+    Ok(())
+}
+
+fn changepassword(config: &Config, email: &str) -> Result<(), String> {
+    let db = Db::open_and_migrate(&config.database).map_err(|e| e.to_string())?;
+    let email = Email::parse(email).map_err(|e| format!("email: {}", e.message))?;
+    let user = db
+        .read(|c| accounts::users::find_for_login(c, email.as_str()))
+        .map_err(|e| e.to_string())?
+        .map(|(u, _)| u)
+        .ok_or_else(|| format!("no user with the email {}", email.as_str()))?;
+    let text = match std::env::var("HANCUP_NEW_PASSWORD") {
+        Ok(p) => p,
+        Err(_) if std::io::stdin().is_terminal() => {
+            let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
+            let again =
+                rpassword::prompt_password("New password (again): ").map_err(|e| e.to_string())?;
+            if first != again {
+                return Err("password: the two passwords did not match".into());
+            }
+            first
+        }
+        Err(_) => return Err("set HANCUP_NEW_PASSWORD when not running interactively".into()),
+    };
+    let min = config.auth.password_min_length as usize;
+    let password = Password::parse(&text, "password", min, &user.email, &user.display_name)
+        .map_err(|e| field_errors_text(&e))?;
+    let hash = HashParams::from_config(&config.auth).hash(password.as_str());
+    db.write(|tx| -> Result<(), accounts::AccountError> {
+        accounts::users::set_password_hash(tx, user.id, &hash)?;
+        accounts::sessions::delete_for_user(tx, user.id)?;
+        accounts::tokens::revoke_all(tx, user.id)?;
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    println!(
+        "Password changed for {}; their sessions and API tokens were ended.",
+        user.email
+    );
     Ok(())
 }
 

@@ -70,7 +70,7 @@ async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<
     // Only the language and path are kept; the page is rendered on a miss alone.
     let page = req
         .data::<AppState>()
-        .map(|s| (s.clone(), pages::PageCtx::of(&req, s)));
+        .map(|s| (s.clone(), pages::PageCtx::light(&req, s)));
     match next.call(req).await {
         Ok(resp) => Ok(resp.into_response()),
         Err(e) if e.is::<NotFoundError>() || e.is::<ParsePathError>() => match (is_api, page) {

@@ -4,6 +4,7 @@
 //! cannot get a slot in time gets `Busy` instead of queueing without bound.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -192,6 +193,9 @@ pub struct HashPool {
     wait: Duration,
     /// Verified against when the e-mail is unknown, so both answers take the same time.
     dummy: Arc<String>,
+    /// Hashes running now, and the most that ever ran at once (metrics and tests).
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
 }
 
 impl HashPool {
@@ -206,6 +210,8 @@ impl HashPool {
             slots: Arc::new(Semaphore::new(slots)),
             wait: Duration::from_millis(config.hash_wait_ms),
             dummy: Arc::new(params.hash("hancup-dummy-password-for-timing")),
+            running: Arc::new(AtomicUsize::new(0)),
+            peak: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -221,8 +227,12 @@ impl HashPool {
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
+        let (running, peak) = (self.running.clone(), self.peak.clone());
         let result = tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
             let value = work();
+            running.fetch_sub(1, Ordering::SeqCst);
             drop(permit);
             value
         })
@@ -249,9 +259,9 @@ impl HashPool {
         .await
     }
 
-    /// Slots free right now (for tests and metrics).
-    pub fn available(&self) -> usize {
-        self.slots.available_permits()
+    /// The most hashes that ever ran at the same time.
+    pub fn peak_concurrency(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
     }
 }
 

@@ -54,7 +54,26 @@ pub struct PageCtx {
 }
 
 impl PageCtx {
-    pub fn of(req: &Request, state: &AppState) -> PageCtx {
+    /// The context without side effects (no flash taken, no cookie set): for answers decided
+    /// after the request has been handed on, like the not-found fallback.
+    pub fn light(req: &Request, state: &AppState) -> PageCtx {
+        let (lang, current_path) = Self::lang_and_path(req, state);
+        let user = Auth::of(req).user().cloned();
+        let csrf_token = if user.is_some() {
+            csrf::existing(req, state).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        PageCtx {
+            lang,
+            current_path,
+            user,
+            csrf_token,
+            flash: Vec::new(),
+        }
+    }
+
+    fn lang_and_path(req: &Request, state: &AppState) -> (Lang, String) {
         let cookie = req.header(header::COOKIE).and_then(|c| {
             c.split(';').find_map(|pair| {
                 let (k, v) = pair.trim().split_once('=')?;
@@ -71,6 +90,11 @@ impl PageCtx {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned());
+        (lang, current_path)
+    }
+
+    pub fn of(req: &Request, state: &AppState) -> PageCtx {
+        let (lang, current_path) = Self::lang_and_path(req, state);
         let user = match Auth::of(req) {
             Auth::Session(u) => Some(u),
             _ => None,

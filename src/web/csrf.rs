@@ -23,17 +23,20 @@ fn set_cookie(req: &Request, state: &AppState, value: &str) {
     req.cookie().add(cookie);
 }
 
+/// The visitor's token, if they already have a well-formed one.
+pub fn existing(req: &Request, state: &AppState) -> Option<String> {
+    let name = cookie_name(&state.config, "csrftoken");
+    let v = req.cookie().get(&name)?.value_str().to_owned();
+    let well_formed = v.len() == 43
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then_some(v)
+}
+
 /// The request's token, creating one (and its cookie) when the visitor has none yet.
 pub fn token(req: &Request, state: &AppState) -> String {
-    let name = cookie_name(&state.config, "csrftoken");
-    if let Some(existing) = req.cookie().get(&name) {
-        let v = existing.value_str().to_owned();
-        if v.len() == 43
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return v;
-        }
+    if let Some(v) = existing(req, state) {
+        return v;
     }
     let fresh = random_token(32);
     set_cookie(req, state, &fresh);

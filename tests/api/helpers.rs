@@ -24,6 +24,7 @@ pub fn test_config(dir: &TempDir) -> Config {
     let mut cfg = config::load(None, &env).expect("test config").config;
     cfg.server.debug = true;
     cfg.server.shutdown_grace_seconds = 1;
+    cfg.mail.backend = hancup::config::MailBackend::Memory;
     cfg
 }
 
@@ -79,6 +80,77 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// A client that keeps cookies, like a browser.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs JSON, optionally with a token; returns status, headers and the JSON body (or Null).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let mut req = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// GETs with `Authorization: <scheme> <token>`.
+    pub async fn get_auth(
+        &self,
+        path: &str,
+        header: &str,
+    ) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            headers,
+        )
+    }
+
+    /// Registers through the API and returns the token.
+    pub async fn register(&self, email: &str, name: &str, password: &str) -> String {
+        let (status, _, body) = self
+            .post_json(
+                "/api/v1/auth/register",
+                None,
+                serde_json::json!({"email": email, "display_name": name, "password": password}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().unwrap().to_owned()
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {

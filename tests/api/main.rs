@@ -1,9 +1,14 @@
 //! The integration test binary: every test starts the real server on an ephemeral port with a
 //! fresh SQLite file in a temp directory (see `helpers::spawn_app`) or runs the real binary.
 
+mod account_passwords;
+mod accounts_api;
+mod accounts_pages;
+mod browser;
 mod catalog_api;
 mod cli;
 mod data;
 mod helpers;
+mod login_limits;
 mod pages;
 mod source_rules;

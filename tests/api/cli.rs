@@ -360,3 +360,59 @@ fn bare_hancup_serves_on_defaults_and_stops_gracefully_on_sigterm() {
         .unwrap();
     assert!(log.contains("shutdown requested"), "{log}");
 }
+
+#[test]
+fn changepassword_sets_the_password_and_ends_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = [
+        "createsuperuser",
+        "--email",
+        "ops@hancup.kr",
+        "--display-name",
+        "운영",
+        "--no-input",
+    ];
+    let out = hancup(
+        dir.path(),
+        &create,
+        &[("HANCUP_SUPERUSER_PASSWORD", "한컵 운영 비밀번호 2026")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let conn = Connection::open(dir.path().join("data/hancup.db")).unwrap();
+    conn.execute(
+        "INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) VALUES ('h', 1, '{}', 0, 0, 9999999999)",
+        [],
+    )
+    .unwrap();
+    let before: String = conn
+        .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+        .unwrap();
+    let out = hancup(
+        dir.path(),
+        &["changepassword", "ops@hancup.kr"],
+        &[("HANCUP_NEW_PASSWORD", "123")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("too short"), "{}", text(&out));
+    let out = hancup(
+        dir.path(),
+        &["changepassword", "ops@hancup.kr"],
+        &[("HANCUP_NEW_PASSWORD", "새 운영 비밀번호 2027")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let after: String = conn
+        .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(before, after);
+    let sessions: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sessions, 0);
+    let out = hancup(
+        dir.path(),
+        &["changepassword", "nobody@hancup.kr"],
+        &[("HANCUP_NEW_PASSWORD", "새 운영 비밀번호 2027")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("no user"));
+}

@@ -11,4 +11,5 @@ mod data;
 mod helpers;
 mod login_limits;
 mod pages;
+mod permissions;
 mod source_rules;

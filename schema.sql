@@ -243,3 +243,120 @@ SELECT g.id, p.id FROM auth_groups g, permissions p
 WHERE g.name = 'instructors' AND p.codename IN (
     'catalog.view_course', 'catalog.add_course', 'catalog.change_course', 'catalog.delete_course',
     'catalog.view_lesson', 'catalog.add_lesson', 'catalog.change_lesson', 'catalog.delete_lesson');
+
+-- migration: 4 learning: progress, certificates, questions and answers, notices, reviews
+ALTER TABLE enrollments ADD COLUMN completed_lessons INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE enrollments ADD COLUMN completed_at TEXT;
+ALTER TABLE enrollments ADD COLUMN last_lesson_id INTEGER REFERENCES lessons (id) ON DELETE SET NULL;
+CREATE INDEX enrollments_user ON enrollments (user_id, created_at DESC);
+ALTER TABLE courses ADD COLUMN rating_sum INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE courses ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0;
+
+-- One row per lesson a learner marked complete; the enrollment's counter follows by trigger.
+CREATE TABLE lesson_progress (
+    user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    lesson_id     INTEGER NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+    course_id     INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    completed_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    PRIMARY KEY (user_id, lesson_id)
+) WITHOUT ROWID;
+CREATE INDEX lesson_progress_course ON lesson_progress (user_id, course_id);
+CREATE TRIGGER lesson_progress_insert AFTER INSERT ON lesson_progress BEGIN
+    UPDATE enrollments SET completed_lessons = completed_lessons + 1
+    WHERE user_id = NEW.user_id AND course_id = NEW.course_id;
+END;
+CREATE TRIGGER lesson_progress_delete AFTER DELETE ON lesson_progress BEGIN
+    UPDATE enrollments SET completed_lessons = completed_lessons - 1
+    WHERE user_id = OLD.user_id AND course_id = OLD.course_id;
+END;
+-- Leaving a course forgets its progress, so the counter stays equal to the rows.
+CREATE TRIGGER enrollments_forget_progress AFTER DELETE ON enrollments BEGIN
+    DELETE FROM lesson_progress WHERE user_id = OLD.user_id AND course_id = OLD.course_id;
+END;
+
+-- Certificates keep the names as they were when earned; the code is 128 random bits.
+CREATE TABLE certificates (
+    code             TEXT    PRIMARY KEY,
+    user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    course_id        INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    learner_name     TEXT    NOT NULL,
+    course_title     TEXT    NOT NULL,
+    instructor_name  TEXT    NOT NULL,
+    issued_at        TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (user_id, course_id)
+) WITHOUT ROWID;
+
+CREATE TABLE questions (
+    id                  INTEGER PRIMARY KEY,
+    course_id           INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    user_id             INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    title               TEXT    NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    body                TEXT    NOT NULL CHECK (length(body) BETWEEN 1 AND 20000),
+    is_hidden           INTEGER NOT NULL DEFAULT 0 CHECK (is_hidden IN (0, 1)),
+    accepted_answer_id  INTEGER,
+    answer_count        INTEGER NOT NULL DEFAULT 0,
+    created_at          TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at          TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX questions_course ON questions (course_id, id DESC);
+
+CREATE TABLE answers (
+    id           INTEGER PRIMARY KEY,
+    question_id  INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    body         TEXT    NOT NULL CHECK (length(body) BETWEEN 1 AND 20000),
+    is_hidden    INTEGER NOT NULL DEFAULT 0 CHECK (is_hidden IN (0, 1)),
+    created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX answers_question ON answers (question_id, id);
+-- Visible answers only are counted; hiding or showing one moves the count.
+CREATE TRIGGER answers_count_insert AFTER INSERT ON answers WHEN NEW.is_hidden = 0 BEGIN
+    UPDATE questions SET answer_count = answer_count + 1 WHERE id = NEW.question_id;
+END;
+CREATE TRIGGER answers_count_delete AFTER DELETE ON answers BEGIN
+    UPDATE questions SET answer_count = answer_count - (OLD.is_hidden = 0),
+        accepted_answer_id = CASE WHEN accepted_answer_id = OLD.id THEN NULL ELSE accepted_answer_id END
+    WHERE id = OLD.question_id;
+END;
+CREATE TRIGGER answers_count_hide AFTER UPDATE OF is_hidden ON answers BEGIN
+    UPDATE questions SET answer_count = answer_count + (NEW.is_hidden = 0) - (OLD.is_hidden = 0)
+    WHERE id = NEW.question_id;
+END;
+
+CREATE TABLE notices (
+    id          INTEGER PRIMARY KEY,
+    course_id   INTEGER REFERENCES courses (id) ON DELETE CASCADE,
+    author_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    title       TEXT    NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    body        TEXT    NOT NULL CHECK (length(body) <= 20000),
+    is_pinned   INTEGER NOT NULL DEFAULT 0 CHECK (is_pinned IN (0, 1)),
+    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX notices_course ON notices (course_id, is_pinned DESC, id DESC);
+
+CREATE TABLE reviews (
+    id          INTEGER PRIMARY KEY,
+    course_id   INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    body        TEXT    NOT NULL DEFAULT '' CHECK (length(body) <= 5000),
+    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (course_id, user_id)
+);
+CREATE INDEX reviews_course ON reviews (course_id, id DESC);
+CREATE TRIGGER reviews_rating_insert AFTER INSERT ON reviews BEGIN
+    UPDATE courses SET rating_sum = rating_sum + NEW.rating, rating_count = rating_count + 1 WHERE id = NEW.course_id;
+END;
+CREATE TRIGGER reviews_rating_delete AFTER DELETE ON reviews BEGIN
+    UPDATE courses SET rating_sum = rating_sum - OLD.rating, rating_count = rating_count - 1 WHERE id = OLD.course_id;
+END;
+CREATE TRIGGER reviews_rating_update AFTER UPDATE OF rating ON reviews BEGIN
+    UPDATE courses SET rating_sum = rating_sum - OLD.rating + NEW.rating WHERE id = NEW.course_id;
+END;
+
+WITH models (model) AS (VALUES ('question'), ('answer'), ('notice'), ('review'), ('certificate')),
+    actions (action) AS (VALUES ('view'), ('add'), ('change'), ('delete'))
+INSERT INTO permissions (codename, name)
+SELECT 'learning.' || action || '_' || model, 'Can ' || action || ' ' || model FROM models, actions;

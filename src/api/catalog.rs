@@ -7,7 +7,9 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 
+use super::authoring::{self, AuthoringTag, CourseAnswer, CourseWrite, Removed};
 use super::error::ApiError;
+use super::pagination::page_url;
 use super::params::{text, LevelParam, OrderingParam, PositiveInt};
 use super::payload::JsonBytes;
 use super::schema::{Category, CourseDetail, CoursePage};
@@ -45,29 +47,6 @@ pub struct CatalogApi;
 
 fn cache_key(state: &AppState, req: &Request) -> String {
     format!("api {} {}", state.base_url(req), req.uri())
-}
-
-/// The same query string with `page` replaced (dropped for page 1, as DRF does).
-fn page_url(state: &AppState, req: &Request, page: i64) -> String {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-            .filter(|(k, _)| k != "page")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &pairs {
-        query.append_pair(k, v);
-    }
-    if page > 1 {
-        query.append_pair("page", &page.to_string());
-    }
-    let query = query.finish();
-    let path = crate::web::routes::pattern("api_courses");
-    if query.is_empty() {
-        format!("{}{path}", state.base_url(req))
-    } else {
-        format!("{}{path}?{query}", state.base_url(req))
-    }
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Catalog")]
@@ -156,5 +135,54 @@ impl CatalogApi {
         Ok(CategoryListResponse::Ok(Json(
             rows.into_iter().map(Into::into).collect(),
         )))
+    }
+
+    /// Create a draft course (instructors, staff)
+    #[oai(
+        path = "/courses",
+        method = "post",
+        operation_id = "courses_create",
+        tag = "AuthoringTag::Authoring"
+    )]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<CourseWrite>,
+    ) -> Result<CourseAnswer, ApiError> {
+        authoring::create_course(state, req, body).await
+    }
+
+    /// Change a course (its instructor, staff)
+    #[oai(
+        path = "/courses/:slug",
+        method = "patch",
+        operation_id = "courses_partial_update",
+        tag = "AuthoringTag::Authoring"
+    )]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        slug: Path<String>,
+        body: Json<CourseWrite>,
+    ) -> Result<CourseAnswer, ApiError> {
+        authoring::update_course(state, req, slug, body).await
+    }
+
+    /// Delete a course (its instructor, staff with the permission)
+    #[oai(
+        path = "/courses/:slug",
+        method = "delete",
+        operation_id = "courses_destroy",
+        tag = "AuthoringTag::Authoring"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        slug: Path<String>,
+    ) -> Result<Removed, ApiError> {
+        authoring::delete_course(state, req, slug).await
     }
 }

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object};
 use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
 use crate::fields::FieldErrors;
+use crate::learning::LearningError;
 
 /// `{"detail": "…"}`, the shape of every non-field error.
 #[derive(Debug, Object)]
@@ -152,6 +153,18 @@ impl From<AccountError> for ApiError {
             ),
             AccountError::NotFound => ApiError::not_found("Not found."),
             AccountError::Db(db) => ApiError::internal(&db),
+        }
+    }
+}
+
+impl From<LearningError> for ApiError {
+    fn from(e: LearningError) -> Self {
+        match e {
+            LearningError::NotFound => ApiError::not_found("Not found."),
+            LearningError::Forbidden { message, .. } => ApiError::Forbidden(detail(message)),
+            LearningError::Invalid(fields) => fields.into(),
+            LearningError::Conflict(fields) => ApiError::Conflict(field_map(&fields)),
+            LearningError::Db(db) => ApiError::internal(&db),
         }
     }
 }

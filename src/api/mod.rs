@@ -4,8 +4,13 @@
 //! `error.rs` — nothing else.
 
 mod auth;
+mod authoring;
 mod catalog;
+mod community;
 mod error;
+mod learning;
+mod learning_schema;
+mod pagination;
 mod params;
 mod payload;
 mod schema;
@@ -24,10 +29,41 @@ pub use error::ApiError;
 use crate::web::auth::Auth;
 use crate::web::routes;
 
-type Apis = (catalog::CatalogApi, auth::AuthApi);
+type Apis = (
+    catalog::CatalogApi,
+    auth::AuthApi,
+    learning::LearningApi,
+    community::CommunityApi,
+    authoring::AuthoringApi,
+);
 
 /// Operations that need an authenticated caller; the spec marks them with both schemes.
 const PROTECTED: &[&str] = &[
+    "enrollment_create",
+    "enrollment_destroy",
+    "me_enrollments_list",
+    "progress_retrieve",
+    "lesson_progress_update",
+    "lesson_progress_destroy",
+    "questions_create",
+    "questions_partial_update",
+    "questions_destroy",
+    "answers_create",
+    "answers_partial_update",
+    "answers_destroy",
+    "questions_accept",
+    "notices_create",
+    "course_notices_create",
+    "reviews_create",
+    "reviews_partial_update",
+    "reviews_destroy",
+    "courses_create",
+    "courses_partial_update",
+    "courses_destroy",
+    "lessons_create",
+    "lessons_partial_update",
+    "lessons_destroy",
+    "lessons_reorder",
     "auth_logout",
     "auth_logoutall",
     "auth_me",
@@ -37,12 +73,14 @@ const PROTECTED: &[&str] = &[
 ];
 
 fn service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new(
-        (catalog::CatalogApi, auth::AuthApi),
-        "hancup API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
+    let apis = (
+        catalog::CatalogApi,
+        auth::AuthApi,
+        learning::LearningApi,
+        community::CommunityApi,
+        authoring::AuthoringApi,
+    );
+    OpenApiService::new(apis, "hancup API", env!("CARGO_PKG_VERSION")).description(
         "The course catalog and accounts of hancup (한컵) as JSON. Lists use DRF's pagination \
              shape `{count, next, previous, results}`; errors are `{\"detail\": …}` or \
              `{\"field\": [messages]}`. Authenticate with `Authorization: Bearer <token>` (or \

@@ -51,6 +51,10 @@ pub struct CourseSummary {
     pub enrollment_count: i64,
     /// RFC 3339 UTC timestamp.
     pub published_at: String,
+    /// Mean review rating 1–5 (two decimals), null before the first review.
+    pub rating_average: Option<f64>,
+    /// Number of reviews (a maintained counter).
+    pub rating_count: i64,
 }
 
 impl From<catalog::CourseSummary> for CourseSummary {
@@ -72,6 +76,8 @@ impl From<catalog::CourseSummary> for CourseSummary {
             lesson_count: c.lesson_count,
             enrollment_count: c.enrollment_count,
             published_at: c.published_at,
+            rating_average: c.rating_average,
+            rating_count: c.rating_count,
         }
     }
 }

@@ -6,10 +6,9 @@
 mod query;
 mod store;
 
-pub use query::{
-    CourseQuery, Level, Ordering, PageSize, RawCourseQuery, MAX_PAGE_SIZE, MAX_SEARCH_CHARS,
-};
+pub use query::{CourseQuery, Level, Ordering, RawCourseQuery, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 pub use store::{course_detail, home_lists, list_categories, list_courses, HomeLists};
+pub(crate) use store::{summary_from_row, SUMMARY_COLUMNS};
 
 use serde::Serialize;
 
@@ -62,6 +61,9 @@ pub struct CourseSummary {
     pub enrollment_count: i64,
     pub total_duration_seconds: i64,
     pub published_at: String,
+    /// Mean review rating (1–5), two decimals; `None` before the first review.
+    pub rating_average: Option<f64>,
+    pub rating_count: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,12 +4,9 @@
 use serde::Serialize;
 
 use crate::fields::{FieldError, FieldErrors};
+pub use crate::paging::MAX_PAGE_SIZE;
+use crate::paging::{parse_int, parse_page, PageSize};
 
-pub const DEFAULT_PAGE_SIZE: i64 = 20;
-/// Larger requests are clamped to this, as DRF's `max_page_size` does.
-pub const MAX_PAGE_SIZE: i64 = 100;
-/// Page numbers past this are refused outright (no list is that long; keeps offsets small).
-pub const MAX_PAGE: i64 = 1_000_000;
 pub const MAX_SEARCH_CHARS: usize = 200;
 const MAX_SLUG_CHARS: usize = 64;
 
@@ -93,29 +90,6 @@ impl Default for Ordering {
     }
 }
 
-/// A page size in 1..=MAX_PAGE_SIZE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageSize(i64);
-
-impl PageSize {
-    pub fn parse(text: &str) -> Result<PageSize, FieldError> {
-        let n = parse_int(text)?;
-        if n < 1 {
-            return Err(at_least_one());
-        }
-        Ok(PageSize(n.min(MAX_PAGE_SIZE)))
-    }
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl Default for PageSize {
-    fn default() -> Self {
-        PageSize(DEFAULT_PAGE_SIZE)
-    }
-}
-
 /// The list parameters as they arrive (query string), before any checking. Empty values count
 /// as absent, the way an HTML form's "all" option sends them.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -174,30 +148,10 @@ fn clip(text: &str) -> String {
     text.chars().take(40).collect()
 }
 
-fn at_least_one() -> FieldError {
-    FieldError::min_value(1)
-}
-
-fn parse_int(text: &str) -> Result<i64, FieldError> {
-    text.parse::<i64>()
-        .map_err(|_| FieldError::invalid_integer())
-}
-
-fn parse_page(text: &str) -> Result<i64, FieldError> {
-    let n = parse_int(text)?;
-    if n < 1 {
-        return Err(at_least_one());
-    }
-    if n > MAX_PAGE {
-        return Err(FieldError::max_value(MAX_PAGE));
-    }
-    Ok(n)
-}
-
 fn parse_id(text: &str) -> Result<i64, FieldError> {
     let n = parse_int(text)?;
     if n < 1 {
-        return Err(at_least_one());
+        return Err(FieldError::min_value(1));
     }
     Ok(n)
 }

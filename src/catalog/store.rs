@@ -14,16 +14,17 @@ use super::{
 use crate::fields::{FieldError, FieldErrors};
 use crate::markdown;
 
-const SUMMARY_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, cat.slug, cat.name, cat.name_en, \
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "c.id, c.slug, c.title, c.summary, cat.slug, cat.name, cat.name_en, \
      c.level, u.id, u.display_name, c.lesson_count, c.enrollment_count, \
-     c.total_duration_seconds, c.published_at";
-const SUMMARY_JOINS: &str = "FROM courses c \
+     c.total_duration_seconds, c.published_at, c.rating_sum, c.rating_count";
+pub(crate) const SUMMARY_JOINS: &str = "FROM courses c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN users u ON u.id = c.instructor_id";
 /// How many courses each home-page shelf shows.
 pub const HOME_SHELF: i64 = 8;
 
-fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CourseSummary> {
+pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CourseSummary> {
     let level: String = r.get(7)?;
     Ok(CourseSummary {
         id: r.get(0)?,
@@ -45,7 +46,14 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CourseSummary> {
         enrollment_count: r.get(11)?,
         total_duration_seconds: r.get(12)?,
         published_at: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        rating_average: rating_average(r.get(14)?, r.get(15)?),
+        rating_count: r.get(15)?,
     })
+}
+
+/// The mean rating to two decimals, or `None` before the first review.
+fn rating_average(sum: i64, count: i64) -> Option<f64> {
+    (count > 0).then(|| (sum as f64 / count as f64 * 100.0).round() / 100.0)
 }
 
 fn order_sql(ordering: Option<Ordering>, searching: bool) -> &'static str {
@@ -153,7 +161,7 @@ pub fn course_detail(conn: &Connection, slug: &str) -> Result<CourseDetail, Cata
     let (summary, description) = conn
         .prepare_cached(&sql)?
         .query_row([slug], |r| {
-            Ok((summary_from_row(r)?, r.get::<_, String>(14)?))
+            Ok((summary_from_row(r)?, r.get::<_, String>(16)?))
         })
         .optional()?
         .ok_or(CatalogError::NotFound)?;

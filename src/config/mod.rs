@@ -193,6 +193,10 @@ config_keys! {
         /// `starttls`, `tls` or `none`.
         smtp_security: SmtpSecurity,
     }
+    learning: LearningConfig {
+        /// Extra https hosts lessons may embed as video players (comma-separated).
+        video_hosts: String,
+    }
     cache: CacheConfig {
         /// Milliseconds a cached public answer may live (writes invalidate at once).
         ttl_ms: u64,
@@ -425,6 +429,25 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
     }
     if config.server.max_body_bytes < 1024 {
         return fail("server", "max_body_bytes", "must be at least 1024");
+    }
+    for host in config
+        .learning
+        .video_hosts
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        let ok = host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !ok {
+            return fail(
+                "learning",
+                "video_hosts",
+                "must be comma-separated host names like player.example.kr",
+            );
+        }
     }
     if config.cache.max_mb > 4096 {
         return fail("cache", "max_mb", "must be at most 4096");

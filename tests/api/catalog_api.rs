@@ -43,21 +43,21 @@ async fn list_has_drf_shape_and_only_published_courses_newest_first() {
     assert_eq!(growth["enrollment_count"], 1);
     assert_eq!(growth["published_at"], "2026-03-01T00:00:00Z");
     let keys: Vec<&String> = growth.as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "category",
-            "level",
-            "instructor",
-            "lesson_count",
-            "enrollment_count",
-            "published_at"
-        ]
-    );
+    let expected = [
+        "id",
+        "slug",
+        "title",
+        "summary",
+        "category",
+        "level",
+        "instructor",
+        "lesson_count",
+        "enrollment_count",
+        "published_at",
+        "rating_average",
+        "rating_count",
+    ];
+    assert_eq!(keys, expected);
 }
 
 #[tokio::test]
@@ -484,7 +484,7 @@ async fn unknown_api_paths_and_methods_answer_json() {
     assert_eq!((status, body["detail"].as_str()), (404, Some("Not found.")));
     let resp = app
         .client
-        .post(format!("{}/api/v1/courses", app.base))
+        .put(format!("{}/api/v1/courses", app.base))
         .send()
         .await
         .unwrap();
@@ -522,6 +522,10 @@ async fn openapi_document_describes_the_catalog() {
     }
     assert!(spec["paths"]["/api/v1/courses/{slug}"]["get"]["responses"]["404"].is_object());
     assert!(spec["paths"]["/api/v1/categories"]["get"].is_object());
+    assert!(
+        spec["paths"]["/api/v1/courses"]["post"].is_object(),
+        "authoring shares the path"
+    );
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     assert!(schemas.contains_key("CourseSummary") && schemas.contains_key("CoursePage"));
 }

@@ -1,0 +1,414 @@
+//! Instructors author their own courses and lessons (staff any): create a draft, change it,
+//! publish or archive it, add, change, delete and reorder lessons. Every input is checked field
+//! by field before anything is written; the caller's transaction makes each change all or
+//! nothing.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{
+    course_by_slug, may_change_course, optional_text, required_text, CourseRef, LearningError,
+};
+use crate::accounts::perms::{self, Action};
+use crate::accounts::User;
+use crate::catalog::Level;
+use crate::fields::{FieldError, FieldErrors};
+
+const MAX_SLUG: usize = 100;
+const MAX_TITLE: usize = 200;
+const MAX_SUMMARY: usize = 500;
+const MAX_DESCRIPTION: usize = 50_000;
+const MAX_LESSON_BODY: usize = 100_000;
+const MAX_VIDEO_URL: usize = 500;
+const MAX_DURATION: i64 = 86_400;
+
+/// Course fields as sent; `None` leaves a field unchanged (required ones on create).
+#[derive(Debug, Default, Clone)]
+pub struct CourseInput {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub level: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct LessonInput {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub video_url: Option<String>,
+    pub duration_seconds: Option<i64>,
+    pub is_preview: Option<bool>,
+}
+
+fn parse_slug(errors: &mut FieldErrors, value: Option<&str>) -> Option<String> {
+    let text = value.unwrap_or("").trim();
+    if text.is_empty() {
+        errors.push("slug", FieldError::required());
+        return None;
+    }
+    let ok = text.len() <= MAX_SLUG
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-');
+    if !ok {
+        errors.push(
+            "slug",
+            FieldError::new(
+                "invalid_slug",
+                format!("Use 1–{MAX_SLUG} lowercase letters, digits and hyphens."),
+            )
+            .with_limit(MAX_SLUG as i64),
+        );
+        return None;
+    }
+    Some(text.to_owned())
+}
+
+fn category_id(
+    conn: &Connection,
+    errors: &mut FieldErrors,
+    slug: &str,
+) -> Result<Option<i64>, LearningError> {
+    let id: Option<i64> = conn
+        .prepare_cached("SELECT id FROM categories WHERE slug = ?1")?
+        .query_row([slug], |r| r.get(0))
+        .optional()?;
+    if id.is_none() {
+        errors.push("category", FieldError::invalid_choice());
+    }
+    Ok(id)
+}
+
+fn check_status(errors: &mut FieldErrors, value: &str) -> Option<String> {
+    if ["draft", "published", "archived"].contains(&value) {
+        Some(value.to_owned())
+    } else {
+        errors.push("status", FieldError::invalid_choice());
+        None
+    }
+}
+
+/// Creates a draft course taught by `user` (instructors and staff with `catalog.add_course`).
+pub fn create_course(
+    conn: &Connection,
+    user: &User,
+    input: &CourseInput,
+) -> Result<CourseRef, LearningError> {
+    if !perms::can_on_course(conn, user, Action::Add, None)? {
+        return Err(LearningError::forbidden(
+            "cannot_add_course",
+            "You cannot create courses.",
+        ));
+    }
+    let mut errors = FieldErrors::new();
+    let slug = parse_slug(&mut errors, input.slug.as_deref());
+    let title = required_text(&mut errors, "title", input.title.as_deref(), MAX_TITLE);
+    let summary = optional_text(
+        &mut errors,
+        "summary",
+        input.summary.as_deref(),
+        MAX_SUMMARY,
+    );
+    let description = optional_text(
+        &mut errors,
+        "description",
+        input.description.as_deref(),
+        MAX_DESCRIPTION,
+    );
+    let category = match input
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(c) => category_id(conn, &mut errors, c)?,
+        None => {
+            errors.push("category", FieldError::required());
+            None
+        }
+    };
+    let level = match input.level.as_deref() {
+        Some(l) => errors.take("level", Level::parse(l)),
+        None => {
+            errors.push("level", FieldError::required());
+            None
+        }
+    };
+    if let Some(s) = &slug {
+        if course_by_slug(conn, s)?.is_some() {
+            errors.push(
+                "slug",
+                FieldError::new("slug_taken", "A course with this slug already exists."),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        let conflict = errors
+            .iter()
+            .any(|(_, v)| v.iter().any(|e| e.code == "slug_taken"));
+        return Err(if conflict {
+            LearningError::Conflict(errors)
+        } else {
+            LearningError::Invalid(errors)
+        });
+    }
+    let slug = slug.expect("checked");
+    conn.prepare_cached(
+        "INSERT INTO courses (slug, title, summary, description, category_id, level, instructor_id, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft')",
+    )?
+    .execute(params![slug, title, summary, description, category, level.map(Level::as_str), user.id])?;
+    course_by_slug(conn, &slug)?.ok_or(LearningError::NotFound)
+}
+
+fn editable(conn: &Connection, user: &User, slug: &str) -> Result<CourseRef, LearningError> {
+    let course = course_by_slug(conn, slug)?.ok_or(LearningError::NotFound)?;
+    if !may_change_course(conn, user, &course)? {
+        if course.is_published() {
+            return Err(LearningError::forbidden(
+                "not_your_course",
+                "Only the course's instructor or staff can change it.",
+            ));
+        }
+        return Err(LearningError::NotFound);
+    }
+    Ok(course)
+}
+
+/// Changes the fields given; publishing sets `published_at` the first time.
+pub fn update_course(
+    conn: &Connection,
+    user: &User,
+    slug: &str,
+    input: &CourseInput,
+) -> Result<CourseRef, LearningError> {
+    let course = editable(conn, user, slug)?;
+    let mut errors = FieldErrors::new();
+    let title = input
+        .title
+        .as_deref()
+        .map(|t| required_text(&mut errors, "title", Some(t), MAX_TITLE));
+    let summary = input
+        .summary
+        .as_deref()
+        .map(|t| optional_text(&mut errors, "summary", Some(t), MAX_SUMMARY));
+    let description = input
+        .description
+        .as_deref()
+        .map(|t| optional_text(&mut errors, "description", Some(t), MAX_DESCRIPTION));
+    let category = match input.category.as_deref() {
+        Some(c) => Some(category_id(conn, &mut errors, c.trim())?),
+        None => None,
+    };
+    let level = input
+        .level
+        .as_deref()
+        .map(|l| errors.take("level", Level::parse(l)));
+    let status = input
+        .status
+        .as_deref()
+        .map(|s| check_status(&mut errors, s));
+    if input.slug.as_deref().is_some_and(|s| s != course.slug) {
+        errors.push(
+            "slug",
+            FieldError::new("read_only", "The slug cannot be changed."),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(LearningError::Invalid(errors));
+    }
+    conn.prepare_cached(
+        "UPDATE courses SET title = COALESCE(?2, title), summary = COALESCE(?3, summary), \
+         description = COALESCE(?4, description), category_id = COALESCE(?5, category_id), \
+         level = COALESCE(?6, level), status = COALESCE(?7, status), \
+         published_at = CASE WHEN COALESCE(?7, status) = 'published' AND published_at IS NULL \
+                             THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE published_at END, \
+         updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+    )?
+    .execute(params![
+        course.id,
+        title.flatten(),
+        summary.flatten(),
+        description.flatten(),
+        category.flatten(),
+        level.flatten().map(Level::as_str),
+        status.flatten()
+    ])?;
+    course_by_slug(conn, slug)?.ok_or(LearningError::NotFound)
+}
+
+pub fn delete_course(conn: &Connection, user: &User, slug: &str) -> Result<(), LearningError> {
+    let course = editable(conn, user, slug)?;
+    if !perms::can_on_course(conn, user, Action::Delete, Some(course.id))?
+        && user.id != course.instructor_id
+    {
+        return Err(LearningError::forbidden(
+            "cannot_delete",
+            "You cannot delete this course.",
+        ));
+    }
+    conn.prepare_cached("DELETE FROM courses WHERE id = ?1")?
+        .execute([course.id])?;
+    Ok(())
+}
+
+fn parse_lesson(input: &LessonInput, creating: bool) -> Result<LessonInput, LearningError> {
+    let mut errors = FieldErrors::new();
+    let title = match (&input.title, creating) {
+        (Some(t), _) => required_text(&mut errors, "title", Some(t), MAX_TITLE),
+        (None, true) => required_text(&mut errors, "title", None, MAX_TITLE),
+        (None, false) => None,
+    };
+    let body = input
+        .body
+        .as_deref()
+        .and_then(|b| optional_text(&mut errors, "body", Some(b), MAX_LESSON_BODY));
+    let video_url = input.video_url.as_deref().and_then(|v| {
+        let v = optional_text(&mut errors, "video_url", Some(v), MAX_VIDEO_URL)?;
+        let ok = v.is_empty()
+            || url::Url::parse(&v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if ok {
+            Some(v)
+        } else {
+            errors.push(
+                "video_url",
+                FieldError::new("invalid_url", "Enter an http(s) URL."),
+            );
+            None
+        }
+    });
+    if let Some(d) = input.duration_seconds {
+        if d < 0 {
+            errors.push("duration_seconds", FieldError::min_value(0));
+        } else if d > MAX_DURATION {
+            errors.push("duration_seconds", FieldError::max_value(MAX_DURATION));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LearningError::Invalid(errors));
+    }
+    Ok(LessonInput {
+        title,
+        body,
+        video_url,
+        duration_seconds: input.duration_seconds,
+        is_preview: input.is_preview,
+    })
+}
+
+/// Appends a lesson; returns its position.
+pub fn add_lesson(
+    conn: &Connection,
+    user: &User,
+    slug: &str,
+    input: &LessonInput,
+) -> Result<(CourseRef, i64), LearningError> {
+    let course = editable(conn, user, slug)?;
+    let l = parse_lesson(input, true)?;
+    let position: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(position), 0) + 1 FROM lessons WHERE course_id = ?1")?
+        .query_row([course.id], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO lessons (course_id, position, title, body, video_url, duration_seconds, is_preview) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        course.id,
+        position,
+        l.title,
+        l.body.unwrap_or_default(),
+        l.video_url.unwrap_or_default(),
+        l.duration_seconds.unwrap_or(0),
+        l.is_preview.unwrap_or(false)
+    ])?;
+    Ok((course, position))
+}
+
+pub fn update_lesson(
+    conn: &Connection,
+    user: &User,
+    slug: &str,
+    position: i64,
+    input: &LessonInput,
+) -> Result<CourseRef, LearningError> {
+    let course = editable(conn, user, slug)?;
+    let l = parse_lesson(input, false)?;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE lessons SET title = COALESCE(?3, title), body = COALESCE(?4, body), \
+             video_url = COALESCE(?5, video_url), duration_seconds = COALESCE(?6, duration_seconds), \
+             is_preview = COALESCE(?7, is_preview), updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE course_id = ?1 AND position = ?2",
+        )?
+        .execute(params![course.id, position, l.title, l.body, l.video_url, l.duration_seconds, l.is_preview])?;
+    if changed == 0 {
+        return Err(LearningError::NotFound);
+    }
+    Ok(course)
+}
+
+/// Renumbers a course's lessons 1..n in the given id order. Two passes through negative
+/// positions keep the (course, position) uniqueness intact at every row.
+fn renumber(conn: &Connection, course_id: i64, ids: &[i64]) -> Result<(), LearningError> {
+    conn.prepare_cached("UPDATE lessons SET position = -position WHERE course_id = ?1")?
+        .execute([course_id])?;
+    let mut set =
+        conn.prepare_cached("UPDATE lessons SET position = ?3 WHERE course_id = ?1 AND id = ?2")?;
+    for (i, id) in ids.iter().enumerate() {
+        set.execute(params![course_id, id, i as i64 + 1])?;
+    }
+    Ok(())
+}
+
+fn lesson_ids(conn: &Connection, course_id: i64) -> Result<Vec<i64>, LearningError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM lessons WHERE course_id = ?1 ORDER BY position")?
+        .query_map([course_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn delete_lesson(
+    conn: &Connection,
+    user: &User,
+    slug: &str,
+    position: i64,
+) -> Result<CourseRef, LearningError> {
+    let course = editable(conn, user, slug)?;
+    let deleted = conn
+        .prepare_cached("DELETE FROM lessons WHERE course_id = ?1 AND position = ?2")?
+        .execute(params![course.id, position])?;
+    if deleted == 0 {
+        return Err(LearningError::NotFound);
+    }
+    let ids = lesson_ids(conn, course.id)?;
+    renumber(conn, course.id, &ids)?;
+    Ok(course)
+}
+
+/// Puts the lessons in the order of `order` (every lesson id of the course, once each).
+pub fn reorder(
+    conn: &Connection,
+    user: &User,
+    slug: &str,
+    order: &[i64],
+) -> Result<CourseRef, LearningError> {
+    let course = editable(conn, user, slug)?;
+    let mut current = lesson_ids(conn, course.id)?;
+    let mut given = order.to_vec();
+    current.sort_unstable();
+    given.sort_unstable();
+    if current != given {
+        return Err(LearningError::Invalid(FieldErrors::single(
+            "order",
+            FieldError::new(
+                "invalid_order",
+                "List every lesson id of the course exactly once.",
+            ),
+        )));
+    }
+    renumber(conn, course.id, order)?;
+    Ok(course)
+}

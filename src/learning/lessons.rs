@@ -1,0 +1,276 @@
+//! A lesson as a learner sees it: who may open it (enrolled learners, anyone for previews, the
+//! instructor), its markdown rendered and sanitised, its video as an embedded player when the
+//! URL is on the allow-list (YouTube, Vimeo, configured hosts) and a plain link otherwise, and
+//! the curriculum around it with checkmarks.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::progress::{progress, Progress};
+use super::{is_enrolled, may_change_course, visible_course, CourseRef, LearningError};
+use crate::accounts::User;
+use crate::markdown;
+
+/// How a lesson's video is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Video {
+    /// An iframe player at this https URL.
+    Embed { url: String },
+    /// Not on the allow-list: a plain link.
+    Link { url: String },
+}
+
+fn id_ok(id: &str, min: usize, max: usize, extra: &[char]) -> bool {
+    (min..=max).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
+/// The player for an allowed video URL, a link for another http(s) URL, nothing otherwise.
+pub fn video_for(raw: &str, extra_hosts: &[String]) -> Option<Video> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let youtube = |id: &str| {
+        id_ok(id, 6, 32, &['-', '_']).then(|| Video::Embed {
+            url: format!("https://www.youtube-nocookie.com/embed/{id}"),
+        })
+    };
+    let embedded = match host.as_str() {
+        "youtube.com" | "m.youtube.com" => match segments.as_slice() {
+            ["watch"] => url
+                .query_pairs()
+                .find(|(k, _)| k == "v")
+                .and_then(|(_, v)| youtube(&v)),
+            ["embed", id] | ["shorts", id] | ["live", id] => youtube(id),
+            _ => None,
+        },
+        "youtu.be" => segments.first().and_then(|id| youtube(id)),
+        "vimeo.com" | "player.vimeo.com" => segments
+            .iter()
+            .rev()
+            .find(|s| s.chars().all(|c| c.is_ascii_digit()))
+            .filter(|id| id_ok(id, 1, 20, &[]))
+            .map(|id| Video::Embed {
+                url: format!("https://player.vimeo.com/video/{id}"),
+            }),
+        _ if url.scheme() == "https"
+            && extra_hosts.iter().any(|h| {
+                h.eq_ignore_ascii_case(&host)
+                    || h.eq_ignore_ascii_case(url.host_str().unwrap_or(""))
+            }) =>
+        {
+            Some(Video::Embed {
+                url: url.to_string(),
+            })
+        }
+        _ => None,
+    };
+    embedded.or_else(|| {
+        Some(Video::Link {
+            url: url.to_string(),
+        })
+    })
+}
+
+/// The hosts pages may frame (Content-Security-Policy `frame-src`).
+pub fn frame_sources(extra_hosts: &[String]) -> Vec<String> {
+    let mut out = vec![
+        "https://www.youtube-nocookie.com".to_owned(),
+        "https://player.vimeo.com".to_owned(),
+    ];
+    out.extend(extra_hosts.iter().map(|h| format!("https://{h}")));
+    out
+}
+
+/// Parses `learning.video_hosts`.
+pub fn parse_hosts(config_value: &str) -> Vec<String> {
+    config_value
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LessonItem {
+    pub position: i64,
+    pub title: String,
+    pub duration_seconds: i64,
+    pub is_preview: bool,
+    pub completed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LessonView {
+    pub course: CourseRef,
+    pub id: i64,
+    pub position: i64,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub duration_seconds: i64,
+    pub is_preview: bool,
+    pub video: Option<Video>,
+    pub completed: bool,
+    pub previous_position: Option<i64>,
+    pub next_position: Option<i64>,
+    pub curriculum: Vec<LessonItem>,
+    pub progress: Option<Progress>,
+}
+
+/// The lesson at `position` for `user` (or a visitor). Enrolled learners and the course's
+/// editors see every lesson; everyone sees previews; others get `not_enrolled`.
+pub fn lesson_view(
+    conn: &Connection,
+    slug: &str,
+    position: i64,
+    user: Option<&User>,
+    video_hosts: &[String],
+) -> Result<LessonView, LearningError> {
+    let course = visible_course(conn, slug, user)?;
+    let row: Option<(i64, String, String, String, i64, bool)> = conn
+        .prepare_cached(
+            "SELECT id, title, body, video_url, duration_seconds, is_preview FROM lessons \
+             WHERE course_id = ?1 AND position = ?2",
+        )?
+        .query_row(params![course.id, position], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let (id, title, body, video_url, duration_seconds, is_preview) =
+        row.ok_or(LearningError::NotFound)?;
+    let enrolled = match user {
+        Some(u) => is_enrolled(conn, u.id, course.id)?,
+        None => false,
+    };
+    let editor = match user {
+        Some(u) => may_change_course(conn, u, &course)?,
+        None => false,
+    };
+    if !is_preview && !enrolled && !editor {
+        return Err(LearningError::not_enrolled());
+    }
+    let progress = match (user, enrolled) {
+        (Some(u), true) => Some(progress(conn, u.id, &course)?),
+        _ => None,
+    };
+    let done = |p: i64| {
+        progress
+            .as_ref()
+            .is_some_and(|pr| pr.completed_positions.contains(&p))
+    };
+    let curriculum: Vec<LessonItem> = conn
+        .prepare_cached("SELECT position, title, duration_seconds, is_preview FROM lessons WHERE course_id = ?1 ORDER BY position")?
+        .query_map([course.id], |r| {
+            Ok(LessonItem {
+                position: r.get(0)?,
+                title: r.get(1)?,
+                duration_seconds: r.get(2)?,
+                is_preview: r.get(3)?,
+                completed: false,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(|mut item| {
+            item.completed = done(item.position);
+            item
+        })
+        .collect();
+    let previous_position = curriculum
+        .iter()
+        .rev()
+        .map(|l| l.position)
+        .find(|p| *p < position);
+    let next_position = curriculum
+        .iter()
+        .map(|l| l.position)
+        .find(|p| *p > position);
+    Ok(LessonView {
+        completed: done(position),
+        body_html: markdown::to_safe_html(&body),
+        video: if video_url.is_empty() {
+            None
+        } else {
+            video_for(&video_url, video_hosts)
+        },
+        course,
+        id,
+        position,
+        title,
+        body,
+        duration_seconds,
+        is_preview,
+        previous_position,
+        next_position,
+        curriculum,
+        progress,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn embed(u: &str) -> Option<Video> {
+        Some(Video::Embed { url: u.to_owned() })
+    }
+
+    #[test]
+    fn allowed_players_embed_and_the_rest_are_links() {
+        let hosts = vec!["media.example.kr".to_owned()];
+        assert_eq!(
+            video_for("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=10", &hosts),
+            embed("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
+        );
+        assert_eq!(
+            video_for("https://youtu.be/dQw4w9WgXcQ", &hosts),
+            embed("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
+        );
+        assert_eq!(
+            video_for("https://vimeo.com/76979871", &hosts),
+            embed("https://player.vimeo.com/video/76979871")
+        );
+        assert_eq!(
+            video_for("https://media.example.kr/v/1", &hosts),
+            embed("https://media.example.kr/v/1")
+        );
+        assert_eq!(
+            video_for("http://media.example.kr/v/1", &hosts),
+            Some(Video::Link {
+                url: "http://media.example.kr/v/1".into()
+            }),
+            "embeds need https"
+        );
+        assert_eq!(
+            video_for("https://evil.example/x", &hosts),
+            Some(Video::Link {
+                url: "https://evil.example/x".into()
+            })
+        );
+        assert_eq!(video_for("javascript:alert(1)", &hosts), None);
+        assert_eq!(
+            video_for("https://www.youtube.com/watch?v=<script>", &hosts),
+            Some(Video::Link {
+                url: "https://www.youtube.com/watch?v=%3Cscript%3E".into()
+            })
+        );
+    }
+}

@@ -44,4 +44,52 @@ mod tests {
             "{html}"
         );
     }
+
+    /// Known XSS payloads (OWASP's filter-evasion cheat sheet and friends), each alone and inside
+    /// markdown: nothing executable may survive.
+    #[test]
+    fn no_known_payload_survives() {
+        let corpus = include_str!("../tests/data/xss-payloads.txt");
+        let payloads: Vec<&str> = corpus.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!(payloads.len() >= 50, "{} payloads", payloads.len());
+        for payload in payloads {
+            for source in [
+                payload.to_owned(),
+                format!("## 제목\n\n본문 {payload} 끝\n\n- {payload}"),
+            ] {
+                let html = to_safe_html(&source).to_lowercase();
+                let attrs: Vec<&str> = html
+                    .split('<')
+                    .skip(1)
+                    .map(|tag| tag.split('>').next().unwrap_or(""))
+                    .collect();
+                for tag in &attrs {
+                    let name = tag.split_whitespace().next().unwrap_or("");
+                    assert!(
+                        ![
+                            "script", "iframe", "object", "embed", "svg", "math", "style", "link",
+                            "meta", "base", "form", "frame", "frameset", "body", "input", "button",
+                            "template", "video", "audio", "marquee", "isindex", "bgsound"
+                        ]
+                        .contains(&name.trim_start_matches('/')),
+                        "<{name}> survived {payload:?}: {html}"
+                    );
+                    assert!(
+                        !tag.contains(" on"),
+                        "an event handler survived {payload:?}: {html}"
+                    );
+                    for scheme in ["javascript:", "vbscript:", "data:"] {
+                        assert!(
+                            !tag.contains(&format!("=\"{scheme}")),
+                            "{scheme} URL survived {payload:?}: {html}"
+                        );
+                    }
+                    assert!(
+                        !tag.contains("style="),
+                        "inline style survived {payload:?}: {html}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -350,10 +350,10 @@ pub fn update_lesson(
     Ok(course)
 }
 
-/// Renumbers a course's lessons 1..n in the given id order. Two passes through negative
-/// positions keep the (course, position) uniqueness intact at every row.
+/// Renumbers a course's lessons 1..n in the given id order. Moving every lesson past the end
+/// first keeps the (course, position) uniqueness — and `position >= 1` — intact at every row.
 fn renumber(conn: &Connection, course_id: i64, ids: &[i64]) -> Result<(), LearningError> {
-    conn.prepare_cached("UPDATE lessons SET position = -position WHERE course_id = ?1")?
+    conn.prepare_cached("UPDATE lessons SET position = position + 1000000 WHERE course_id = ?1")?
         .execute([course_id])?;
     let mut set =
         conn.prepare_cached("UPDATE lessons SET position = ?3 WHERE course_id = ?1 AND id = ?2")?;

@@ -379,3 +379,55 @@ pub fn small_catalog(app: &TestApp) -> Small {
     });
     ids.unwrap()
 }
+
+impl TestApp {
+    /// A user with an API token, made directly (no password hashing) for tests about other things.
+    pub fn user_with_token(&self, email: &str, name: &str) -> (i64, String) {
+        let key = self.state.accounts.key.clone();
+        self.db()
+            .write(
+                |tx| -> Result<(i64, String), hancup::accounts::AccountError> {
+                    tx.execute(
+                    "INSERT INTO users (email, display_name, password_hash) VALUES (?1, ?2, '!')",
+                    params![email, name],
+                )?;
+                    let id = tx.last_insert_rowid();
+                    let issued = hancup::accounts::tokens::issue(
+                        tx,
+                        &key,
+                        id,
+                        "test",
+                        hancup::accounts::keys::now(),
+                        3600,
+                    )?;
+                    Ok((id, issued.token))
+                },
+            )
+            .expect("test user")
+    }
+
+    /// Sends `method` to `path` with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

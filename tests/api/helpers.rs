@@ -431,3 +431,55 @@ impl TestApp {
         )
     }
 }
+
+/// Tokens for the roles community tests need (asker and helper enrolled in growth-marketing,
+/// kim its instructor, a staff moderator with notice rights).
+pub struct People {
+    pub asker: String,
+    pub helper: String,
+    pub outsider: String,
+    pub instructor: String,
+    pub staff: String,
+}
+
+pub fn people(app: &TestApp, ids: &Small) -> People {
+    let (asker_id, asker) = app.user_with_token("asker@x.kr", "질문자");
+    let (helper_id, helper) = app.user_with_token("helper@x.kr", "답변자");
+    let (_, outsider) = app.user_with_token("outsider@x.kr", "외부인");
+    let (staff_id, staff) = app.user_with_token("staff@x.kr", "운영자");
+    let key = app.state.accounts.key.clone();
+    let instructor = app
+        .db()
+        .write(|tx| {
+            hancup::accounts::tokens::issue(
+                tx,
+                &key,
+                ids.kim,
+                "t",
+                hancup::accounts::keys::now(),
+                3600,
+            )
+        })
+        .unwrap()
+        .token;
+    app.exec(|tx| {
+        for uid in [asker_id, helper_id] {
+            tx.execute("INSERT INTO enrollments (user_id, course_id) VALUES (?1, ?2)", [uid, ids.growth])?;
+        }
+        tx.execute("UPDATE users SET is_staff = 1 WHERE id = ?1", [staff_id])?;
+        for perm in ["learning.change_question", "learning.add_notice"] {
+            tx.execute(
+                "INSERT INTO user_permissions (user_id, permission_id) SELECT ?1, id FROM permissions WHERE codename = ?2",
+                rusqlite::params![staff_id, perm],
+            )?;
+        }
+        Ok(())
+    });
+    People {
+        asker,
+        helper,
+        outsider,
+        instructor,
+        staff,
+    }
+}

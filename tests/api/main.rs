@@ -4,6 +4,7 @@
 mod account_passwords;
 mod accounts_api;
 mod accounts_pages;
+mod authoring_api;
 mod browser;
 mod catalog_api;
 mod cli;

@@ -9,7 +9,7 @@ use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
-use crate::pages::accounts;
+use crate::pages::{accounts, qa};
 use crate::web::assets::serve_static;
 use crate::web::routes::pattern;
 use crate::web::{auth, middleware, session, AppState};
@@ -26,7 +26,35 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .at(pattern("static"), serve_static)
         .at(pattern("home"), pages::catalog::home)
         .at(pattern("catalog"), pages::catalog::catalog_list)
-        .at(pattern("course_detail"), pages::catalog::course_detail)
+        .at(pattern("course_detail"), pages::course::course_detail)
+        .at(pattern("enroll"), post(pages::course::enroll))
+        .at(pattern("leave"), post(pages::course::leave))
+        .at(pattern("review_create"), post(pages::course::review_create))
+        .at(pattern("review_update"), post(pages::course::review_update))
+        .at(pattern("review_delete"), post(pages::course::review_delete))
+        .at(pattern("lesson"), get(pages::lessons::lesson))
+        .at(
+            pattern("lesson_complete"),
+            post(pages::lessons::lesson_complete),
+        )
+        .at(pattern("my_courses"), get(pages::lessons::my_courses))
+        .at(pattern("certificate"), get(pages::lessons::certificate))
+        .at(pattern("questions"), get(qa::questions).post(qa::ask))
+        .at(pattern("question"), get(qa::question))
+        .at(
+            pattern("question_edit"),
+            get(qa::question_edit_form).post(qa::question_edit),
+        )
+        .at(pattern("question_delete"), post(qa::question_delete))
+        .at(pattern("question_hide"), post(qa::question_hide))
+        .at(pattern("question_accept"), post(qa::accept))
+        .at(pattern("answer_create"), post(qa::answer_create))
+        .at(
+            pattern("answer_edit"),
+            get(qa::answer_edit_form).post(qa::answer_edit),
+        )
+        .at(pattern("answer_delete"), post(qa::answer_delete))
+        .at(pattern("answer_hide"), post(qa::answer_hide))
         .at(pattern("set_language"), pages::catalog::set_language)
         .at(
             pattern("signup"),

@@ -43,6 +43,16 @@ impl From<rusqlite::Error> for LearningError {
     }
 }
 
+impl From<crate::catalog::CatalogError> for LearningError {
+    fn from(e: crate::catalog::CatalogError) -> Self {
+        match e {
+            crate::catalog::CatalogError::Db(db) => LearningError::Db(db),
+            crate::catalog::CatalogError::Invalid(f) => LearningError::Invalid(f),
+            _ => LearningError::NotFound,
+        }
+    }
+}
+
 impl From<AccountError> for LearningError {
     fn from(e: AccountError) -> Self {
         match e {

@@ -176,3 +176,13 @@ pub fn get(conn: &Connection, id: i64) -> Result<Review, LearningError> {
     .optional()?
     .ok_or(LearningError::NotFound)
 }
+
+/// The slug of the course a review belongs to (for redirects after changing it).
+pub fn course_slug_of(conn: &Connection, id: i64) -> Result<String, LearningError> {
+    conn.prepare_cached(
+        "SELECT c.slug FROM reviews r JOIN courses c ON c.id = r.course_id WHERE r.id = ?1",
+    )?
+    .query_row([id], |r| r.get(0))
+    .optional()?
+    .ok_or(LearningError::NotFound)
+}

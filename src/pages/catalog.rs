@@ -23,14 +23,18 @@ pub fn home(req: &Request, state: Data<&AppState>) -> Response {
     if let Some(hit) = cached(&state, &ctx, generation) {
         return hit;
     }
-    match state.db.read(catalog::home_lists) {
-        Ok(lists) => render_cached(
-            &state,
-            &ctx,
-            generation,
-            "home.html",
-            Value::from_serialize(&lists),
-        ),
+    let found = state.db.read(|c| -> Result<_, CatalogError> {
+        let notices = crate::learning::notices::site_notices(c).map_err(|e| match e {
+            crate::learning::LearningError::Db(db) => CatalogError::Db(db),
+            _ => CatalogError::NotFound,
+        })?;
+        Ok((catalog::home_lists(c)?, notices))
+    });
+    match found {
+        Ok((lists, notices)) => {
+            let data = context! { notices, ..Value::from_serialize(&lists) };
+            render_cached(&state, &ctx, generation, "home.html", data)
+        }
         Err(e) => error_page(&state, &ctx, e),
     }
 }
@@ -185,29 +189,6 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
             let error = filter_message(&ctx, &state, &errors);
             let data = context! { filters, levels, categories, error };
             render(&state, &ctx, "catalog.html", data, StatusCode::BAD_REQUEST)
-        }
-        Err(e) => error_page(&state, &ctx, e),
-    }
-}
-
-#[handler]
-pub fn course_detail(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::of(req, &state);
-    // Decoded leniently: a slug that is not UTF-8 simply matches no course (404, not 400).
-    let slug = req.raw_path_param("slug").unwrap_or_default();
-    let slug: String =
-        url::form_urlencoded::parse(format!("s={}", slug.replace('+', "%2B")).as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-    let generation = state.db.generation();
-    if let Some(hit) = cached(&state, &ctx, generation) {
-        return hit;
-    }
-    match state.db.read(|conn| catalog::course_detail(conn, &slug)) {
-        Ok(course) => {
-            let data = context! { course => Value::from_serialize(&course) };
-            render_cached(&state, &ctx, generation, "course.html", data)
         }
         Err(e) => error_page(&state, &ctx, e),
     }

@@ -5,7 +5,10 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod course;
 mod forms;
+pub mod lessons;
+pub mod qa;
 
 use bytes::Bytes;
 use minijinja::{context, Value};
@@ -19,6 +22,7 @@ pub use forms::PostForm;
 use crate::accounts::{AccountError, User};
 use crate::catalog::CatalogError;
 use crate::fields::FieldErrors;
+use crate::learning::LearningError;
 use crate::web::auth::Auth;
 use crate::web::i18n::{Lang, LANG_COOKIE};
 use crate::web::{csrf, AppState};
@@ -341,6 +345,55 @@ pub fn account_error_page(state: &AppState, ctx: &PageCtx, err: AccountError) ->
             )
         }
         _ => error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request"),
+    }
+}
+
+/// The one mapping from learning errors that a form does not show inline.
+pub fn learning_error_page(state: &AppState, ctx: &PageCtx, err: LearningError) -> Response {
+    match err {
+        LearningError::NotFound => not_found_page(state, ctx),
+        LearningError::Forbidden { code, .. } => {
+            let key = format!("learning.{code}");
+            let message = if state.catalogs.has(ctx.lang, &key) {
+                state.catalogs.get(ctx.lang, &key).to_owned()
+            } else {
+                ctx.t(state, "error.forbidden").to_owned()
+            };
+            render(
+                state,
+                ctx,
+                "error.html",
+                context! { status => 403, message },
+                StatusCode::FORBIDDEN,
+            )
+        }
+        LearningError::Invalid(_) | LearningError::Conflict(_) => {
+            error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request")
+        }
+        LearningError::Db(e) => {
+            tracing::error!(error = %e, "page failed");
+            error_page(
+                state,
+                ctx,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error.server",
+            )
+        }
+    }
+}
+
+/// The message for a learning refusal, in the page's language.
+pub fn learning_message(state: &AppState, ctx: &PageCtx, err: &LearningError) -> Option<String> {
+    match err {
+        LearningError::Forbidden { code, .. } => {
+            let key = format!("learning.{code}");
+            Some(if state.catalogs.has(ctx.lang, &key) {
+                state.catalogs.get(ctx.lang, &key).to_owned()
+            } else {
+                ctx.t(state, "error.forbidden").to_owned()
+            })
+        }
+        _ => None,
     }
 }
 

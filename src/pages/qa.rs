@@ -1,0 +1,536 @@
+//! Q&A pages: a course's questions (search, pagination, the ask form), a question with its
+//! answers and the controls its viewer may use (answer, accept, edit, delete, hide), and the
+//! edit forms. Every rule is the learning domain's; failures re-render with the input kept.
+
+use minijinja::{context, Value};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{handler, Request, Response};
+use serde::Serialize;
+
+use super::course::slug_param;
+use super::{flash, learning_error_page, learning_message, redirect, render, PageCtx, PostForm};
+use crate::accounts::User;
+use crate::fields::FieldErrors;
+use crate::learning::{self, is_enrolled, is_moderator, may_change_course, qa, LearningError};
+use crate::paging::Paging;
+use crate::web::routes::{query_string, url_for};
+use crate::web::AppState;
+
+fn to_login(ctx: &PageCtx) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
+    redirect(&format!(
+        "{}?next={next}",
+        url_for("login", &[]).unwrap_or_default()
+    ))
+}
+
+fn question_url(id: i64) -> String {
+    url_for("question", &[("id", &id.to_string())]).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: i64,
+    url: Option<String>,
+    current: bool,
+}
+
+fn query_value(req: &Request, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn list_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    req: &Request,
+    slug: &str,
+    form: Option<(&PostForm, FieldErrors, Option<String>)>,
+    status: StatusCode,
+) -> Response {
+    let search = query_value(req, "search").unwrap_or_default();
+    let paging = match Paging::parse(query_value(req, "page").as_deref(), None) {
+        Ok(p) => p,
+        Err(e) => return learning_error_page(state, ctx, LearningError::Invalid(e)),
+    };
+    let user = ctx.user.clone();
+    let found = state.db.read(|c| -> Result<_, LearningError> {
+        let (course, page) = qa::list(c, slug, user.as_ref(), Some(&search), paging)?;
+        let can_ask = match &user {
+            Some(u) => is_enrolled(c, u.id, course.id)? || may_change_course(c, u, &course)?,
+            None => false,
+        };
+        Ok((course, page, can_ask))
+    });
+    let (course, page, can_ask) = match found {
+        Ok(v) => v,
+        Err(e) => return learning_error_page(state, ctx, e),
+    };
+    let base = url_for("questions", &[("slug", slug)]).unwrap_or_default();
+    let link = |n: i64| {
+        let p = if n > 1 { n.to_string() } else { String::new() };
+        format!(
+            "{base}{}",
+            query_string(&[("search", &search), ("page", &p)])
+        )
+    };
+    let num_pages = ((page.count + page.page_size - 1) / page.page_size).max(1);
+    let page_links: Vec<PageLink> = (1..=num_pages)
+        .map(|n| PageLink {
+            number: n,
+            url: Some(link(n)),
+            current: n == page.page,
+        })
+        .collect();
+    let question_page = context! {
+        count => page.count,
+        number => page.page,
+        num_pages,
+        results => Value::from_serialize(&page.results),
+        prev_url => page.has_previous().then(|| link(page.page - 1)),
+        next_url => page.has_next().then(|| link(page.page + 1)),
+        page_links => Value::from_serialize(&page_links),
+    };
+    let (form_values, errors, message) = match form {
+        Some((f, e, m)) => (
+            context! { title => f.get("title"), body => f.get("body") },
+            ctx.field_errors(state, &e),
+            m,
+        ),
+        None => (Value::UNDEFINED, Value::UNDEFINED, None),
+    };
+    let non_field_errors: Vec<String> = message.into_iter().collect();
+    let data = context! { course, questions => question_page, search, can_ask, form => form_values, errors, non_field_errors };
+    render(state, ctx, "qa/list.html", data, status)
+}
+
+#[handler]
+pub fn questions(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    list_page(&state, &ctx, req, &slug_param(req), None, StatusCode::OK)
+}
+
+#[handler]
+pub async fn ask(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(slug): Path<String>,
+    form: PostForm,
+) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let (s, title, body) = (slug.clone(), form.value("title"), form.value("body"));
+    let result = state
+        .db
+        .write_blocking(move |tx| qa::ask(tx, &user, &s, title.as_deref(), body.as_deref()))
+        .await;
+    match result {
+        Ok(id) => {
+            flash(req, "success", "flash.question_posted");
+            redirect(&question_url(id))
+        }
+        Err(LearningError::Invalid(errors)) => list_page(
+            &state,
+            &ctx,
+            req,
+            &slug,
+            Some((&form, errors, None)),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(e @ LearningError::Forbidden { .. }) => {
+            let message = learning_message(&state, &ctx, &e);
+            list_page(
+                &state,
+                &ctx,
+                req,
+                &slug,
+                Some((&form, FieldErrors::new(), message)),
+                StatusCode::FORBIDDEN,
+            )
+        }
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}
+
+fn detail_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    id: i64,
+    answer_form: Option<(&PostForm, FieldErrors, Option<String>)>,
+    status: StatusCode,
+) -> Response {
+    let user = ctx.user.clone();
+    let found = state.db.read(|c| -> Result<_, LearningError> {
+        let detail = qa::detail(c, id, user.as_ref())?;
+        let course =
+            learning::course_by_slug(c, &detail.course_slug)?.ok_or(LearningError::NotFound)?;
+        let (can_answer, can_accept, moderator) = match &user {
+            Some(u) => {
+                let editor = may_change_course(c, u, &course)?;
+                (
+                    editor || is_enrolled(c, u.id, course.id)?,
+                    editor || detail.author.id == u.id,
+                    is_moderator(c, u)?,
+                )
+            }
+            None => (false, false, false),
+        };
+        Ok((detail, can_answer, can_accept, moderator))
+    });
+    let (detail, can_answer, can_accept, is_moderator) = match found {
+        Ok(v) => v,
+        Err(e) => return learning_error_page(state, ctx, e),
+    };
+    let (answer_form, answer_errors, message) = match answer_form {
+        Some((f, e, m)) => (
+            context! { body => f.get("body") },
+            ctx.field_errors(state, &e),
+            m,
+        ),
+        None => (Value::UNDEFINED, Value::UNDEFINED, None),
+    };
+    let non_field_errors: Vec<String> = message.into_iter().collect();
+    let data = context! { question => detail, can_answer, can_accept, is_moderator, answer_form, answer_errors, non_field_errors };
+    render(state, ctx, "qa/detail.html", data, status)
+}
+
+#[handler]
+pub fn question(req: &Request, state: Data<&AppState>, Path(id): Path<i64>) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    detail_page(&state, &ctx, id, None, StatusCode::OK)
+}
+
+#[handler]
+pub async fn answer_create(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    form: PostForm,
+) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let body = form.value("body");
+    match state
+        .db
+        .write_blocking(move |tx| qa::answer(tx, &user, id, body.as_deref()))
+        .await
+    {
+        Ok(_) => {
+            flash(req, "success", "flash.answer_posted");
+            redirect(&question_url(id))
+        }
+        Err(LearningError::Invalid(errors)) => detail_page(
+            &state,
+            &ctx,
+            id,
+            Some((&form, errors, None)),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(e @ LearningError::Forbidden { .. }) => {
+            let message = learning_message(&state, &ctx, &e);
+            detail_page(
+                &state,
+                &ctx,
+                id,
+                Some((&form, FieldErrors::new(), message)),
+                StatusCode::FORBIDDEN,
+            )
+        }
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}
+
+/// Runs a moderation or authoring change and goes back to the question (or its course's list).
+async fn act(
+    req: &Request,
+    state: &AppState,
+    flash_key: &'static str,
+    work: impl FnOnce(&rusqlite::Transaction<'_>, &User) -> Result<String, LearningError>
+        + Send
+        + 'static,
+) -> Response {
+    let ctx = PageCtx::of(req, state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    match state.db.write_blocking(move |tx| work(tx, &user)).await {
+        Ok(to) => {
+            flash(req, "success", flash_key);
+            redirect(&to)
+        }
+        Err(e) => learning_error_page(state, &ctx, e),
+    }
+}
+
+fn questions_url_of(tx: &rusqlite::Connection, question_id: i64) -> Result<String, LearningError> {
+    let slug: String = tx.query_row(
+        "SELECT c.slug FROM questions q JOIN courses c ON c.id = q.course_id WHERE q.id = ?1",
+        [question_id],
+        |r| r.get(0),
+    )?;
+    Ok(url_for("questions", &[("slug", &slug)]).unwrap_or_default())
+}
+
+fn question_of_answer(tx: &rusqlite::Connection, answer_id: i64) -> Result<i64, LearningError> {
+    use rusqlite::OptionalExtension;
+    tx.query_row(
+        "SELECT question_id FROM answers WHERE id = ?1",
+        [answer_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or(LearningError::NotFound)
+}
+
+#[handler]
+pub async fn question_delete(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    _form: PostForm,
+) -> Response {
+    act(req, &state, "flash.post_deleted", move |tx, user| {
+        let back = questions_url_of(tx, id).map_err(|_| LearningError::NotFound)?;
+        qa::delete_question(tx, user, id)?;
+        Ok(back)
+    })
+    .await
+}
+
+#[handler]
+pub async fn question_hide(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    form: PostForm,
+) -> Response {
+    let hidden = form.get("hidden") != Some("0");
+    let key = if hidden {
+        "flash.hidden"
+    } else {
+        "flash.shown"
+    };
+    act(req, &state, key, move |tx, user| {
+        qa::set_hidden(tx, user, Some(id), None, hidden)?;
+        Ok(question_url(id))
+    })
+    .await
+}
+
+#[handler]
+pub async fn answer_delete(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    _form: PostForm,
+) -> Response {
+    act(req, &state, "flash.post_deleted", move |tx, user| {
+        Ok(question_url(qa::delete_answer(tx, user, id)?))
+    })
+    .await
+}
+
+#[handler]
+pub async fn answer_hide(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    form: PostForm,
+) -> Response {
+    let hidden = form.get("hidden") != Some("0");
+    let key = if hidden {
+        "flash.hidden"
+    } else {
+        "flash.shown"
+    };
+    act(req, &state, key, move |tx, user| {
+        let question_id = question_of_answer(tx, id)?;
+        qa::set_hidden(tx, user, None, Some(id), hidden)?;
+        Ok(question_url(question_id))
+    })
+    .await
+}
+
+#[handler]
+pub async fn accept(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    form: PostForm,
+) -> Response {
+    let answer_id = form
+        .get("answer_id")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    act(req, &state, "flash.answer_accepted", move |tx, user| {
+        qa::accept(tx, user, id, answer_id)?;
+        Ok(question_url(id))
+    })
+    .await
+}
+
+/// What an edit form is about.
+enum Editing {
+    Question(i64),
+    Answer(i64),
+}
+
+fn edit_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    what: Editing,
+    values: Value,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let (kind, action, back_url) = match what {
+        Editing::Question(id) => (
+            "question",
+            url_for("question_edit", &[("id", &id.to_string())]),
+            question_url(id),
+        ),
+        Editing::Answer(id) => {
+            let back = state
+                .db
+                .read(|c| question_of_answer(c, id))
+                .map(question_url)
+                .unwrap_or_default();
+            (
+                "answer",
+                url_for("answer_edit", &[("id", &id.to_string())]),
+                back,
+            )
+        }
+    };
+    let data = context! { kind, action => action.unwrap_or_default(), form => values, errors => ctx.field_errors(state, errors), back_url };
+    render(state, ctx, "qa/edit.html", data, status)
+}
+
+#[handler]
+pub fn question_edit_form(req: &Request, state: Data<&AppState>, Path(id): Path<i64>) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    match state.db.read(|c| qa::detail(c, id, Some(&user))) {
+        Ok(q) if q.author.id == user.id => {
+            let values = context! { title => q.title, body => q.body };
+            edit_page(
+                &state,
+                &ctx,
+                Editing::Question(id),
+                values,
+                &FieldErrors::new(),
+                StatusCode::OK,
+            )
+        }
+        Ok(_) => learning_error_page(&state, &ctx, LearningError::not_yours()),
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}
+
+#[handler]
+pub async fn question_edit(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    form: PostForm,
+) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let (title, body) = (form.value("title"), form.value("body"));
+    match state
+        .db
+        .write_blocking(move |tx| {
+            qa::edit_question(tx, &user, id, title.as_deref(), body.as_deref())
+        })
+        .await
+    {
+        Ok(()) => {
+            flash(req, "success", "flash.post_updated");
+            redirect(&question_url(id))
+        }
+        Err(LearningError::Invalid(errors)) => {
+            let values = context! { title => form.get("title"), body => form.get("body") };
+            edit_page(
+                &state,
+                &ctx,
+                Editing::Question(id),
+                values,
+                &errors,
+                StatusCode::BAD_REQUEST,
+            )
+        }
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}
+
+#[handler]
+pub fn answer_edit_form(req: &Request, state: Data<&AppState>, Path(id): Path<i64>) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let found = state.db.read(|c| -> Result<_, LearningError> {
+        let question_id = question_of_answer(c, id)?;
+        let detail = qa::detail(c, question_id, Some(&user))?;
+        detail
+            .answers
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(LearningError::NotFound)
+    });
+    match found {
+        Ok(a) if a.author.id == user.id => edit_page(
+            &state,
+            &ctx,
+            Editing::Answer(id),
+            context! { body => a.body },
+            &FieldErrors::new(),
+            StatusCode::OK,
+        ),
+        Ok(_) => learning_error_page(&state, &ctx, LearningError::not_yours()),
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}
+
+#[handler]
+pub async fn answer_edit(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<i64>,
+    form: PostForm,
+) -> Response {
+    let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let body = form.value("body");
+    match state
+        .db
+        .write_blocking(move |tx| qa::edit_answer(tx, &user, id, body.as_deref()))
+        .await
+    {
+        Ok(question_id) => {
+            flash(req, "success", "flash.post_updated");
+            redirect(&question_url(question_id))
+        }
+        Err(LearningError::Invalid(errors)) => edit_page(
+            &state,
+            &ctx,
+            Editing::Answer(id),
+            context! { body => form.get("body") },
+            &errors,
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}

@@ -12,6 +12,7 @@ mod community_api;
 mod data;
 mod helpers;
 mod learning_api;
+mod learning_pages;
 mod login_limits;
 mod pages;
 mod permissions;

@@ -4,12 +4,15 @@
 mod account_passwords;
 mod accounts_api;
 mod accounts_pages;
+mod backups;
 mod browser;
 mod catalog_api;
 mod cli;
 mod data;
 mod helpers;
 mod login_limits;
+mod observability;
 mod pages;
 mod permissions;
 mod source_rules;
+mod upgrade;

@@ -58,6 +58,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
     )?;
     let mailer = mail::Mailer::new(&config.mail);
     Ok(AppState {
+        metrics: Arc::new(ops::metrics::Metrics::new()),
         db,
         config: Arc::new(config),
         catalogs,

@@ -1,28 +1,33 @@
 //! The HTTP server: the one router mounting every surface under its named routes, and serving
-//! it with graceful shutdown on SIGINT/SIGTERM (in-flight requests finish within the grace
-//! period).
+//! it with graceful shutdown on SIGINT/SIGTERM: the listening socket is drained and closed first
+//! (so a second process sharing the port takes every new connection), then in-flight requests
+//! finish within the grace period. Background tasks (session purge, scheduled backups) start
+//! here.
 
 use std::time::Duration;
 
 use poem::error::{NotFoundError, ParsePathError};
 use poem::http::StatusCode;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::Acceptor;
 use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
+use crate::ops::listener::Handoff;
 use crate::pages::{accounts, qa};
 use crate::web::assets::serve_static;
+use crate::web::overload::Limiter;
 use crate::web::routes::pattern;
 use crate::web::{auth, middleware, session, AppState};
 use crate::{api, ops, pages};
 
 pub fn endpoint(state: AppState) -> impl Endpoint {
-    let debug = state.config.server.debug;
-    let https = state.config.server.is_https();
+    let limiter = Limiter::new(state.config.server.max_concurrent_requests);
+    let observed = state.clone();
     let max_body = state.config.server.max_body_bytes as usize;
     Route::new()
         .nest_no_strip("/api", api::routes())
         .at(pattern("healthz"), ops::healthz)
         .at(pattern("readyz"), ops::readyz)
+        .at(pattern("metrics"), ops::metrics::metrics)
         .at(pattern("static"), serve_static)
         .at(pattern("home"), pages::catalog::home)
         .at(pattern("catalog"), pages::catalog::catalog_list)
@@ -88,7 +93,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .with(session::middleware(state.db.clone(), &state.config))
         .around(move |ep, req| middleware::limit_body(ep, req, max_body))
         .data(state.clone())
-        .around(move |ep, req| middleware::observe(ep, req, debug, https))
+        .around(move |ep, req| middleware::observe(ep, req, observed.clone(), limiter.clone()))
 }
 
 /// Answers paths no route matched, or whose percent-encoding does not decode to a route: JSON
@@ -114,7 +119,9 @@ async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<
 fn spawn_purge(state: AppState) {
     let every = Duration::from_secs(state.config.session.purge_minutes * 60);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first sweep comes after one interval, not at start: every write invalidates the
+        // response cache, and a sweep racing the first requests would empty it for nothing.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             tick.tick().await;
             match state.accounts.purge_expired().await {
@@ -128,55 +135,66 @@ fn spawn_purge(state: AppState) {
     });
 }
 
-/// Resolves when the process is asked to stop.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves when the process is asked to stop (SIGINT or SIGTERM). The handlers are installed
+/// when this is called, not when first polled: a signal that arrives as soon as the socket
+/// answers must not kill the process with its default action.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let streams = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (int, term) = streams;
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(int) => {},
+                _ = wait(term) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown requested; finishing in-flight requests");
     }
-    tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
-/// Binds the configured address and serves until `shutdown` resolves.
-pub async fn serve(
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let acceptor = TcpListener::bind(state.config.server.bind)
-        .into_acceptor()
-        .await?;
-    serve_on(acceptor, state, shutdown).await
-}
-
-/// Serves on an acceptor that is already bound (tests bind port 0 and read the port first).
+/// Serves on `listener` until `shutdown` resolves; then closes the socket (after serving every
+/// connection already queued on it) and lets in-flight requests finish within the grace period.
+/// `main` passes the socket from `ops::listener::bind`; tests bind 127.0.0.1:0 and read the port.
 pub async fn serve_on(
-    acceptor: impl Acceptor + 'static,
+    listener: std::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_seconds);
+    let settle = crate::ops::listener::SETTLE.min(grace);
+    let (acceptor, closed) = Handoff::new(listener, shutdown, settle)?;
     spawn_purge(state.clone());
+    crate::ops::backup::spawn_schedule(state.clone());
     let addrs: Vec<String> = acceptor
         .local_addr()
         .iter()
         .map(|a| a.to_string())
         .collect();
     tracing::info!(address = %addrs.join(", "), "hancup is serving");
-    poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(endpoint(state), shutdown, Some(grace))
+    let mut server = poem::Server::new_with_acceptor(acceptor);
+    let idle = state.config.server.idle_timeout_seconds;
+    if idle > 0 {
+        server = server.idle_timeout(Duration::from_secs(idle));
+    }
+    server
+        .run_with_graceful_shutdown(endpoint(state), closed, Some(grace))
         .await
 }

@@ -3,6 +3,7 @@
 //! it by link, update the profile, log out everywhere, deactivate. Each write is one transaction;
 //! hashing runs in the `HashPool`, never while a connection is held.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::keys::{now, SecretKey};
@@ -22,6 +23,30 @@ pub struct Accounts {
     pub key: SecretKey,
     pub auth: Arc<AuthConfig>,
     pub session: Arc<SessionConfig>,
+    /// Running totals of account events, read by the metrics endpoint.
+    pub events: Arc<AccountEvents>,
+}
+
+/// How many sign-ups and logins this process has seen; monotonic, read by `ops::metrics`.
+#[derive(Debug, Default)]
+pub struct AccountEvents {
+    pub signups: AtomicU64,
+    pub logins_ok: AtomicU64,
+    pub logins_failed: AtomicU64,
+}
+
+impl AccountEvents {
+    fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+    /// (sign-ups, logins ok, logins failed)
+    pub fn totals(&self) -> (u64, u64, u64) {
+        (
+            self.signups.load(Ordering::Relaxed),
+            self.logins_ok.load(Ordering::Relaxed),
+            self.logins_failed.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// Sign-up input as it arrives; every field is checked and every failure reported.
@@ -66,6 +91,7 @@ impl Accounts {
             key,
             auth: Arc::new(auth.clone()),
             session: Arc::new(session.clone()),
+            events: Arc::new(AccountEvents::default()),
         })
     }
 
@@ -107,7 +133,14 @@ impl Accounts {
         }
     }
 
+    /// Creates an account; counts it for the metrics.
     pub async fn register(&self, input: RegisterInput) -> Result<User, AccountError> {
+        let user = self.register_unmetered(input).await?;
+        AccountEvents::count(&self.events.signups);
+        Ok(user)
+    }
+
+    async fn register_unmetered(&self, input: RegisterInput) -> Result<User, AccountError> {
         let mut errors = FieldErrors::new();
         let email = required(&mut errors, "email", &input.email)
             .and_then(|t| errors.take("email", Email::parse(t)));
@@ -160,7 +193,23 @@ impl Accounts {
 
     /// Checks e-mail and password. Throttled per account and per client address; an unknown
     /// e-mail costs the same hash as a wrong password; outdated hashes are upgraded on success.
+    /// Counts the outcome for the metrics (a busy hashing pool or a database error is neither).
     pub async fn authenticate(
+        &self,
+        email: Option<&str>,
+        password: Option<&str>,
+        client: &str,
+    ) -> Result<User, AccountError> {
+        let result = self.authenticate_unmetered(email, password, client).await;
+        match &result {
+            Ok(_) => AccountEvents::count(&self.events.logins_ok),
+            Err(AccountError::Busy | AccountError::Db(_)) => {}
+            Err(_) => AccountEvents::count(&self.events.logins_failed),
+        }
+        result
+    }
+
+    async fn authenticate_unmetered(
         &self,
         email: Option<&str>,
         password: Option<&str>,

@@ -122,14 +122,34 @@ config_keys! {
         bind: SocketAddr,
         /// Public base URL for absolute links; empty derives it from the request's Host.
         public_url: String,
-        /// Adds a Server-Timing header with SQL count and time to every response.
+        /// Debug toolbar on pages, Server-Timing and X-Sql-Statements headers; loopback binds only.
         debug: bool,
+        /// Allow `debug` on a non-loopback bind (like `serve --force-debug`).
+        debug_allow_public: bool,
         /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
         shutdown_grace_seconds: u64,
         /// Largest request body accepted, in bytes (413 above).
         max_body_bytes: u64,
         /// Key for reset links and API token hashes; empty generates one kept in the database.
         secret_key: String,
+        /// Requests served at once; past it 503 with Retry-After. 0 = no bound.
+        max_concurrent_requests: u64,
+        /// Seconds a connection may stay silent (no bytes either way) before it is closed; 0 = never.
+        idle_timeout_seconds: u64,
+        /// Set SO_REUSEPORT so a new process can bind the same address while the old one drains.
+        reuse_port: bool,
+    }
+    metrics: MetricsConfig {
+        /// Bearer token for `/metrics`; empty allows only direct loopback clients.
+        token: String,
+    }
+    backup: BackupConfig {
+        /// Minutes between scheduled backups taken by the server; 0 = off.
+        interval_minutes: u64,
+        /// Directory for scheduled and default backups, relative to the working directory.
+        dir: PathBuf,
+        /// Scheduled backups kept; older ones are deleted.
+        keep: u64,
     }
     database: DatabaseConfig {
         /// SQLite file, relative to the working directory; created on first start.
@@ -212,6 +232,8 @@ config_keys! {
         level: LogLevel,
         /// `pretty` or `json`.
         format: LogFormat,
+        /// Requests slower than this many milliseconds are logged at warn; 0 = off.
+        slow_request_ms: u64,
     }
 }
 
@@ -448,6 +470,16 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
                 "must be comma-separated host names like player.example.kr",
             );
         }
+    }
+    if config.backup.keep == 0 {
+        return fail("backup", "keep", "must be at least 1");
+    }
+    if !config.metrics.token.is_empty() && config.metrics.token.len() < 16 {
+        return fail(
+            "metrics",
+            "token",
+            "must be empty or at least 16 characters",
+        );
     }
     if config.cache.max_mb > 4096 {
         return fail("cache", "max_mb", "must be at most 4096");

@@ -5,6 +5,7 @@
 //! be held across an `.await`.
 
 pub mod migrate;
+pub mod snapshot;
 pub mod stats;
 
 use std::path::Path;
@@ -183,11 +184,14 @@ impl Db {
 
 /// Runs `f` and charges its SQL statements to the current request, if any.
 fn measured<T>(f: impl FnOnce() -> T) -> T {
+    let request = stats::current();
+    let capture = request.as_ref().is_some_and(|r| r.captures());
     let (s0, n0) = stats::thread_totals();
-    let value = f();
+    let (value, statements) = stats::capturing(capture, f);
     let (s1, n1) = stats::thread_totals();
-    if let Some(request) = stats::current() {
+    if let Some(request) = request {
         request.add(s1 - s0, n1 - n0);
+        request.record(statements);
     }
     value
 }

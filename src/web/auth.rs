@@ -83,6 +83,7 @@ pub async fn authenticate<E: Endpoint>(next: E, mut req: Request) -> Result<Resp
         Some(state) => resolve(&req, state),
         None => Auth::Anonymous,
     };
+    crate::web::toolbar::note_user(&auth);
     req.extensions_mut().insert(auth);
     next.call(req).await.map(IntoResponse::into_response)
 }

@@ -1,14 +1,20 @@
-//! Request middleware shared by all surfaces: per-request SQL statistics, one log line per
-//! request (method, path, status, duration, SQL count), the security headers, and in debug mode
-//! a `Server-Timing` header browsers' dev tools show.
+//! Request middleware shared by all surfaces: the request id and its log span, the bound on
+//! concurrent requests, per-request SQL statistics, one log line per request (a `warn` line when
+//! slower than `log.slow_request_ms`), the metrics, the security headers, and in debug mode the
+//! debug toolbar with its `Server-Timing` header.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use poem::http::{header, HeaderValue};
+use poem::PathPattern;
 use poem::{Endpoint, IntoResponse, Request, Response, Result};
+use tracing::Instrument;
 
 use crate::db::stats::{RequestStats, CURRENT};
+use crate::web::overload::{self, Limiter};
+use crate::web::toolbar::{self, DebugRecord, DEBUG};
+use crate::web::{request_id, AppState};
 
 /// Page CSP: no inline script anywhere. The API docs page (Swagger UI, served from the binary)
 /// needs its inline bootstrap script and styles.
@@ -17,31 +23,119 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                         script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'";
 
+/// Paths that answer even when the server is at its concurrency bound, so operators can still
+/// see what is happening.
+fn exempt_from_bound(path: &str) -> bool {
+    path == "/healthz" || path == "/metrics"
+}
+
 pub async fn observe<E: Endpoint>(
     next: E,
     req: Request,
-    debug: bool,
-    https: bool,
+    state: AppState,
+    limiter: Limiter,
 ) -> Result<Response> {
     let started = Instant::now();
+    let id = request_id::of(&req);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let stats = Arc::new(RequestStats::default());
-    let result = CURRENT.scope(stats.clone(), next.call(req)).await;
-    let mut resp = match result {
-        Ok(r) => r.into_response(),
-        Err(e) => e.into_response(),
+    let span = tracing::info_span!("request", id = %id);
+    let debug = state.config.server.debug;
+    let _in_flight = state.metrics.in_flight();
+    let permit = if exempt_from_bound(&path) {
+        Ok(None)
+    } else {
+        limiter.admit()
+    };
+    let stats = Arc::new(if debug {
+        RequestStats::capturing()
+    } else {
+        RequestStats::default()
+    });
+    let mut record = None;
+    let mut resp = match permit {
+        Err(overload::Full) => {
+            state.metrics.overloaded();
+            overload::busy()
+        }
+        Ok(_permit) => {
+            let call = CURRENT.scope(stats.clone(), next.call(req));
+            let result = if debug {
+                let r = Arc::new(DebugRecord::default());
+                record = Some(r.clone());
+                DEBUG.scope(r, call).instrument(span.clone()).await
+            } else {
+                call.instrument(span.clone()).await
+            };
+            match result {
+                Ok(r) => r.into_response(),
+                Err(e) => {
+                    let pattern = e.data::<PathPattern>().cloned();
+                    let mut r = e.into_response();
+                    if let Some(p) = pattern {
+                        r.set_data(p);
+                    }
+                    r
+                }
+            }
+        }
     };
     let elapsed = started.elapsed();
-    tracing::info!(
-        method = %method,
-        path = %path,
-        status = resp.status().as_u16(),
-        ms = elapsed.as_secs_f64() * 1000.0,
-        sql = stats.statements(),
-        "request"
+    let status = resp.status();
+    let route = resp
+        .data::<PathPattern>()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| "unmatched".into());
+    state.metrics.request(
+        &route,
+        &method,
+        status,
+        elapsed,
+        stats.statements(),
+        stats.sql_time(),
+    );
+    log_request(
+        &state,
+        &span,
+        &method,
+        &path,
+        status.as_u16(),
+        elapsed,
+        &stats,
     );
     let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(request_id::HEADER, v);
+    }
+    security_headers(headers, &path, state.config.server.is_https());
+    if let Some(record) = record {
+        resp = toolbar::finish(resp, &stats, &record, elapsed, Some(&state.templates)).await;
+    }
+    Ok(resp)
+}
+
+fn log_request(
+    state: &AppState,
+    span: &tracing::Span,
+    method: &poem::http::Method,
+    path: &str,
+    status: u16,
+    elapsed: Duration,
+    stats: &RequestStats,
+) {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    let sql_ms = stats.sql_time().as_secs_f64() * 1000.0;
+    let slow_ms = state.config.log.slow_request_ms;
+    span.in_scope(|| {
+        if slow_ms > 0 && elapsed >= Duration::from_millis(slow_ms) {
+            tracing::warn!(method = %method, path, status, ms, sql = stats.statements(), sql_ms, "slow request");
+        } else {
+            tracing::info!(method = %method, path, status, ms, sql = stats.statements(), "request");
+        }
+    });
+}
+
+fn security_headers(headers: &mut poem::http::HeaderMap, path: &str, https: bool) {
     let csp = if path == "/api/docs" || path.starts_with("/api/docs/") {
         CSP_DOCS
     } else {
@@ -66,21 +160,6 @@ pub async fn observe<E: Endpoint>(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    if debug {
-        let timing = format!(
-            "db;desc=\"{} statements\";dur={:.3}, total;dur={:.3}",
-            stats.statements(),
-            stats.sql_time().as_secs_f64() * 1000.0,
-            elapsed.as_secs_f64() * 1000.0
-        );
-        if let Ok(v) = HeaderValue::from_str(&timing) {
-            headers.insert("server-timing", v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&stats.statements().to_string()) {
-            headers.insert("x-sql-statements", v);
-        }
-    }
-    Ok(resp)
 }
 
 /// Refuses request bodies over `max` bytes with 413 before any handler reads them: by

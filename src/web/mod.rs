@@ -1,5 +1,6 @@
 //! What every surface shares: the application state handed to handlers, embedded assets,
-//! templates, message catalogs, named routes, the response cache and the request middleware.
+//! templates, message catalogs, named routes, the response cache, the request middleware
+//! (request id, overload bound, debug toolbar).
 //! **Invariant:** nothing here knows a domain's rules; surfaces call domains, never each other.
 
 pub mod assets;
@@ -8,9 +9,12 @@ pub mod cache;
 pub mod csrf;
 pub mod i18n;
 pub mod middleware;
+pub mod overload;
+pub mod request_id;
 pub mod routes;
 pub mod session;
 pub mod templates;
+pub mod toolbar;
 
 use std::sync::Arc;
 
@@ -18,6 +22,7 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
+use crate::ops::metrics::Metrics;
 use cache::ResponseCache;
 use i18n::Catalogs;
 use templates::Templates;
@@ -32,6 +37,7 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     pub accounts: Accounts,
     pub mailer: Mailer,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {

@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("static", "/static/*path"),
     ("healthz", "/healthz"),
     ("readyz", "/readyz"),
+    ("metrics", "/metrics"),
     ("api_root", "/api/v1"),
     ("api_courses", "/api/v1/courses"),
     ("api_course_detail", "/api/v1/courses/:slug"),

@@ -39,7 +39,18 @@ impl Templates {
         Ok(Templates { env })
     }
 
+    /// Renders a page template; in debug mode its time goes to the debug toolbar.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
+        let started = crate::web::toolbar::active().then(std::time::Instant::now);
+        let out = self.render_plain(name, ctx);
+        if let Some(at) = started {
+            crate::web::toolbar::note_render(at.elapsed());
+        }
+        out
+    }
+
+    /// Renders without timing (the toolbar itself).
+    pub fn render_plain(&self, name: &str, ctx: Value) -> Result<String, Error> {
         self.env.get_template(name)?.render(ctx)
     }
 }

@@ -4,7 +4,6 @@
 use hancup::config::{self, Config};
 use hancup::db::Db;
 use hancup::web::AppState;
-use poem::listener::{Acceptor, Listener, TcpListener};
 use rusqlite::params;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -41,17 +40,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 pub async fn spawn_in(dir: TempDir, cfg: Config) -> TestApp {
     let state = hancup::build_state(cfg).expect("app builds");
-    let acceptor = TcpListener::bind("127.0.0.1:0")
-        .into_acceptor()
-        .await
-        .expect("bind");
-    let port = acceptor.local_addr()[0]
-        .as_socket_addr()
-        .expect("tcp address")
-        .port();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("tcp address").port();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(hancup::server::serve_on(
-        acceptor,
+        listener,
         state.clone(),
         async move {
             let _ = stopped.await;
@@ -197,6 +190,17 @@ impl TestApp {
             },
         )
         .expect("seed");
+    }
+}
+
+/// A page without the debug toolbar (test apps run in debug mode; its timings vary).
+pub fn without_toolbar(html: &str) -> String {
+    match (
+        html.find("<details class=\"debug-toolbar\""),
+        html.rfind("</details>"),
+    ) {
+        (Some(a), Some(b)) if b > a => format!("{}{}", &html[..a], &html[b + 10..]),
+        _ => html.to_owned(),
     }
 }
 

@@ -1,6 +1,10 @@
 //! The command line, in the manage.py tradition: `serve` (the default), `migrate`,
-//! `createsuperuser`, `changepassword`, `seed`, `check`. Each command is a thin call into `db`, a domain module
-//! or the server. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
+//! `createsuperuser`, `changepassword`, `seed`, `check`, and the operations commands in
+//! `operate` (`backup`, `restore`, `dumpdata`, `loaddata`, `check --deploy`). Each command is a
+//! thin call into `db`, a domain module, `ops` or the server. Exit codes: 0 success, 1 failure,
+//! 2 bad usage or configuration.
+
+mod operate;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -34,7 +38,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the site, API and admin (the default command).
-    Serve,
+    Serve {
+        /// Allow server.debug on a non-loopback bind (never in production).
+        #[arg(long)]
+        force_debug: bool,
+    },
     /// Apply pending database migrations and print the schema version.
     Migrate,
     /// Create a superuser (staff and all permissions).
@@ -73,7 +81,40 @@ enum Command {
         reset: bool,
     },
     /// Check the configuration and the database; non-zero exit on a problem.
-    Check,
+    Check {
+        /// Check production readiness instead: debug, secret key, https, superuser, backups,
+        /// file permissions, disk space, migrations. Exit 1 on any error.
+        #[arg(long)]
+        deploy: bool,
+    },
+    /// Write a consistent, verified copy of the database (safe while the server runs).
+    ///
+    /// Without PATH the copy goes to backup.dir as hancup-<UTC time>.db.
+    Backup {
+        /// Where to write the copy (must not exist).
+        path: Option<PathBuf>,
+    },
+    /// Replace the database with a backup; refused while a server runs on it.
+    ///
+    /// The backup must pass integrity_check. The replaced file is kept as
+    /// <database>.before-restore-<UTC time>.
+    Restore {
+        /// The backup file.
+        path: PathBuf,
+    },
+    /// Print tables as a JSON fixture (all data tables by default). Contains secrets.
+    Dumpdata {
+        /// Table names; all data tables when none.
+        tables: Vec<String>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Load a JSON fixture made by dumpdata, in one transaction (all or nothing).
+    Loaddata {
+        /// The fixture file ("-" for standard input).
+        file: PathBuf,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -101,8 +142,15 @@ pub fn run() -> i32 {
         }
     };
     init_logging(&loaded.config);
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(loaded.config),
+    let command = cli.command.unwrap_or(Command::Serve { force_debug: false });
+    if let Command::Serve { force_debug } = &command {
+        if let Err(message) = operate::debug_bind_allowed(&loaded.config, *force_debug) {
+            eprintln!("hancup: {message}");
+            return 2;
+        }
+    }
+    let result = match command {
+        Command::Serve { .. } => serve(loaded.config),
         Command::Migrate => run_migrate(&loaded.config),
         Command::Createsuperuser {
             email,
@@ -126,7 +174,14 @@ pub fn run() -> i32 {
                 reset,
             },
         ),
-        Command::Check => check(&loaded),
+        Command::Check { deploy: false } => check(&loaded),
+        Command::Check { deploy: true } => operate::check_deploy(&loaded.config),
+        Command::Backup { path } => operate::backup(&loaded.config, path),
+        Command::Restore { path } => operate::restore(&loaded.config, &path),
+        Command::Dumpdata { tables, output } => {
+            operate::dumpdata(&loaded.config, &tables, output.as_deref())
+        }
+        Command::Loaddata { file } => operate::loaddata(&loaded.config, &file),
     };
     match result {
         Ok(()) => 0,
@@ -150,17 +205,24 @@ fn init_logging(config: &Config) {
 }
 
 fn serve(config: Config) -> Result<(), String> {
+    // Held while serving, so `restore` refuses to swap the file under a running server.
+    let _lock =
+        crate::ops::backup::ServeLock::acquire(&config.database.path).map_err(|e| e.to_string())?;
+    let bind = config.server.bind;
     let state = crate::build_state(config).map_err(|e| e.to_string())?;
+    // Bound only once the state is ready: with SO_REUSEPORT the kernel starts handing this
+    // process connections the moment it listens.
+    let (listener, origin) = crate::ops::listener::bind(&state.config.server)
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    tracing::info!(?origin, "listening socket ready");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let bind = state.config.server.bind;
     runtime
-        .block_on(crate::server::serve(
-            state,
-            crate::server::shutdown_signal(),
-        ))
+        .block_on(async {
+            crate::server::serve_on(listener, state, crate::server::shutdown_signal()).await
+        })
         .map_err(|e| format!("cannot serve on {bind}: {e}"))
 }
 

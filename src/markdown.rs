@@ -1,10 +1,56 @@
 //! Markdown to safe HTML for every user-written text (course descriptions, lesson bodies):
 //! pulldown-cmark renders, ammonia removes anything executable (script, event handlers,
 //! `javascript:` URLs). Callers may mark the result safe in templates; nothing else may be.
+//! Sanitising parses HTML and costs tens of microseconds, so results are memoised by their
+//! source text: the output is a pure function of the input, so the memo can never be stale.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::RwLock;
 use pulldown_cmark::{html, Options, Parser};
 
+/// Most memoised results kept (the memo empties itself when full).
+const MEMO_ENTRIES: usize = 4096;
+/// Longer sources are rendered every time rather than kept in memory.
+const MEMO_MAX_SOURCE: usize = 32 * 1024;
+
+struct Memo {
+    hasher: RandomState,
+    entries: RwLock<HashMap<u64, (Arc<str>, Arc<str>)>>,
+}
+
+fn memo() -> &'static Memo {
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    MEMO.get_or_init(|| Memo {
+        hasher: RandomState::new(),
+        entries: RwLock::new(HashMap::new()),
+    })
+}
+
+/// `render`, memoised by source text.
 pub fn to_safe_html(source: &str) -> String {
+    if source.len() > MEMO_MAX_SOURCE {
+        return render(source);
+    }
+    let memo = memo();
+    let key = memo.hasher.hash_one(source);
+    if let Some((src, html)) = memo.entries.read().get(&key) {
+        if &**src == source {
+            return html.to_string();
+        }
+    }
+    let html = render(source);
+    let mut entries = memo.entries.write();
+    if entries.len() >= MEMO_ENTRIES {
+        entries.clear();
+    }
+    entries.insert(key, (Arc::from(source), Arc::from(html.as_str())));
+    html
+}
+
+fn render(source: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS

@@ -215,8 +215,11 @@ fn serve(config: Config) -> Result<(), String> {
     let (listener, origin) = crate::ops::listener::bind(&state.config.server)
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!(?origin, "listening socket ready");
+    // Writes queue on one writer lock and hashing has its own bound, so a large blocking pool
+    // buys nothing but memory: each extra thread grows its own malloc arena.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(16)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime

@@ -16,9 +16,12 @@ const MEMO_ENTRIES: usize = 4096;
 /// Longer sources are rendered every time rather than kept in memory.
 const MEMO_MAX_SOURCE: usize = 32 * 1024;
 
+/// (source, sanitised HTML), keyed by the source's hash.
+type Entries = HashMap<u64, (Arc<str>, Arc<str>)>;
+
 struct Memo {
     hasher: RandomState,
-    entries: RwLock<HashMap<u64, (Arc<str>, Arc<str>)>>,
+    entries: RwLock<Entries>,
 }
 
 fn memo() -> &'static Memo {

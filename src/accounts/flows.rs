@@ -184,7 +184,7 @@ impl Accounts {
         };
         let id = self
             .db
-            .write_blocking(move |tx| users::create_user(tx, &user))
+            .write_private_blocking(move |tx| users::create_user(tx, &user))
             .await?;
         self.db
             .read(|c| users::get_user(c, id))?
@@ -251,7 +251,7 @@ impl Accounts {
             let cfg = self.auth.clone();
             let lockout = self
                 .db
-                .write_blocking(move |tx| -> Result<Option<i64>, AccountError> {
+                .write_private_blocking(move |tx| -> Result<Option<i64>, AccountError> {
                     let at = now();
                     let a = throttle::record_failure(
                         tx,
@@ -293,7 +293,7 @@ impl Accounts {
         let id = user.id;
         let account_key = throttle::account_key(&normalized);
         self.db
-            .write_blocking(move |tx| -> Result<(), AccountError> {
+            .write_private_blocking(move |tx| -> Result<(), AccountError> {
                 throttle::clear(tx, &account_key)?;
                 users::record_login(tx, id)?;
                 if let Some(h) = new_hash {
@@ -313,7 +313,7 @@ impl Accounts {
         let key = self.key.clone();
         let ttl = self.token_ttl_seconds();
         self.db
-            .write_blocking(move |tx| tokens::issue(tx, &key, user_id, &device, now(), ttl))
+            .write_private_blocking(move |tx| tokens::issue(tx, &key, user_id, &device, now(), ttl))
             .await
     }
 
@@ -326,7 +326,7 @@ impl Accounts {
     /// Ends every session and revokes every API token of a user.
     pub async fn end_everywhere(&self, user_id: i64) -> Result<(), AccountError> {
         self.db
-            .write_blocking(move |tx| -> Result<(), AccountError> {
+            .write_private_blocking(move |tx| -> Result<(), AccountError> {
                 sessions::delete_for_user(tx, user_id)?;
                 tokens::revoke_all(tx, user_id)?;
                 Ok(())
@@ -405,7 +405,7 @@ impl Accounts {
     async fn store_password(&self, user_id: i64, password: Password) -> Result<(), AccountError> {
         let hash = self.hashes.hash(password).await?;
         self.db
-            .write_blocking(move |tx| -> Result<(), AccountError> {
+            .write_private_blocking(move |tx| -> Result<(), AccountError> {
                 users::set_password_hash(tx, user_id, &hash)?;
                 sessions::delete_for_user(tx, user_id)?;
                 tokens::revoke_all(tx, user_id)?;
@@ -470,7 +470,7 @@ impl Accounts {
         self.store_password(user.id, password).await?;
         let email = throttle::account_key(&user.email);
         self.db
-            .write_blocking(move |tx| throttle::clear(tx, &email))
+            .write_private_blocking(move |tx| throttle::clear(tx, &email))
             .await?;
         Ok(user)
     }
@@ -497,7 +497,7 @@ impl Accounts {
     pub async fn purge_expired(&self) -> Result<(usize, usize), AccountError> {
         let idle = self.session.idle_minutes as i64 * 60;
         self.db
-            .write_blocking(move |tx| -> Result<(usize, usize), AccountError> {
+            .write_private_blocking(move |tx| -> Result<(usize, usize), AccountError> {
                 let at = now();
                 let s = sessions::purge_expired(tx, at, idle)?;
                 let t = tokens::purge_expired(tx, at)?;

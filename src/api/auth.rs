@@ -229,7 +229,7 @@ impl AuthApi {
         if let Auth::Token { token_id, .. } = Auth::of(req) {
             state
                 .db
-                .write_blocking(move |tx| tokens::revoke(tx, user.id, token_id))
+                .write_private_blocking(move |tx| tokens::revoke(tx, user.id, token_id))
                 .await?;
         }
         Ok(Done::NoContent)
@@ -243,7 +243,7 @@ impl AuthApi {
         let user = require_user(req, &state)?;
         state
             .db
-            .write_blocking(move |tx| tokens::revoke_all(tx, user.id))
+            .write_private_blocking(move |tx| tokens::revoke_all(tx, user.id))
             .await?;
         Ok(Done::NoContent)
     }
@@ -311,7 +311,7 @@ impl AuthApi {
         let id = id.0;
         let revoked = state
             .db
-            .write_blocking(move |tx| tokens::revoke(tx, user.id, id))
+            .write_private_blocking(move |tx| tokens::revoke(tx, user.id, id))
             .await?;
         if revoked {
             Ok(Done::NoContent)

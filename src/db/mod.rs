@@ -52,6 +52,13 @@ pub enum DbError {
     Join(String),
 }
 
+/// Whether a write can change what cached public answers show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Visibility {
+    Public,
+    Private,
+}
+
 /// Shared handle to the database: cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -132,6 +139,30 @@ impl Db {
     where
         E: From<DbError>,
     {
+        self.write_with(Visibility::Public, f)
+    }
+
+    /// `write` for bookkeeping no public answer shows (sessions, API tokens, login throttling,
+    /// last-login times): it commits without invalidating cached answers, so a login storm does
+    /// not empty the catalog cache dozens of times a second.
+    pub fn write_private<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        self.write_with(Visibility::Private, f)
+    }
+
+    fn write_with<T, E>(
+        &self,
+        visibility: Visibility,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
         let mut conn = self.pool.get().map_err(DbError::from)?;
         let _writer = self.writer.lock();
         let result = measured(|| {
@@ -144,7 +175,7 @@ impl Db {
             tx.commit().map_err(DbError::from)?;
             Ok(value)
         });
-        if result.is_ok() {
+        if result.is_ok() && visibility == Visibility::Public {
             self.generation.fetch_add(1, Ordering::Release);
         }
         result
@@ -159,11 +190,35 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.blocking(Visibility::Public, f).await
+    }
+
+    /// `write_private` on tokio's blocking pool.
+    pub async fn write_private_blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.blocking(Visibility::Private, f).await
+    }
+
+    async fn blocking<T, E>(
+        &self,
+        visibility: Visibility,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let db = self.clone();
         let request = stats::current();
         let task = move || match request {
-            Some(s) => stats::CURRENT.sync_scope(s, || db.write(f)),
-            None => db.write(f),
+            Some(s) => stats::CURRENT.sync_scope(s, || db.write_with(visibility, f)),
+            None => db.write_with(visibility, f),
         };
         tokio::task::spawn_blocking(task)
             .await

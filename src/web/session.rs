@@ -62,7 +62,7 @@ impl SessionStorage for SqliteSessions {
         if at - found.last_seen_at > TOUCH_AFTER_SECONDS {
             let hash = hash.clone();
             self.db
-                .write_blocking(move |tx| sessions::touch(tx, &hash, at))
+                .write_private_blocking(move |tx| sessions::touch(tx, &hash, at))
                 .await
                 .map_err(storage_error)?;
         }
@@ -80,7 +80,9 @@ impl SessionStorage for SqliteSessions {
         let data = serde_json::to_string(entries).unwrap_or_else(|_| "{}".into());
         let absolute = self.absolute_seconds;
         self.db
-            .write_blocking(move |tx| sessions::save(tx, &hash, user_id, &data, now(), absolute))
+            .write_private_blocking(move |tx| {
+                sessions::save(tx, &hash, user_id, &data, now(), absolute)
+            })
             .await
             .map_err(storage_error)
     }
@@ -88,7 +90,7 @@ impl SessionStorage for SqliteSessions {
     async fn remove_session<'a>(&'a self, session_id: &'a str) -> poem::Result<()> {
         let hash = sha256_hex(session_id);
         self.db
-            .write_blocking(move |tx| sessions::delete(tx, &hash))
+            .write_private_blocking(move |tx| sessions::delete(tx, &hash))
             .await
             .map_err(storage_error)
     }

@@ -541,3 +541,26 @@ async fn api_docs_are_served_from_the_binary_without_a_cdn() {
     }
     assert!(!html.contains("src=\"http"), "no external script");
 }
+
+#[tokio::test]
+async fn logins_and_sessions_do_not_empty_the_catalog_cache() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    app.register("cache@example.kr", "캐시", "창업은 한 컵의 커피에서")
+        .await;
+    app.get_json("/api/v1/courses").await;
+    assert_eq!(app.statements_for("/api/v1/courses").await, 0, "cached");
+    let (status, _, _) = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"email": "cache@example.kr", "password": "창업은 한 컵의 커피에서"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.statements_for("/api/v1/courses").await,
+        0,
+        "a new token changes no public answer, so the cache survives it"
+    );
+}

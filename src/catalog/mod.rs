@@ -62,6 +62,8 @@ pub struct CourseSummary {
     pub enrollment_count: i64,
     pub total_duration_seconds: i64,
     pub published_at: String,
+    /// Path under the media directory (`thumbnail/<sha256>.webp`); empty: none.
+    pub thumbnail: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

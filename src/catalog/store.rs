@@ -16,7 +16,7 @@ use crate::markdown;
 
 const SUMMARY_COLUMNS: &str = "c.id, c.slug, c.title, c.summary, cat.slug, cat.name, cat.name_en, \
      c.level, u.id, u.display_name, c.lesson_count, c.enrollment_count, \
-     c.total_duration_seconds, c.published_at";
+     c.total_duration_seconds, c.published_at, c.thumbnail";
 const SUMMARY_JOINS: &str = "FROM courses c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN users u ON u.id = c.instructor_id";
@@ -45,6 +45,7 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CourseSummary> {
         enrollment_count: r.get(11)?,
         total_duration_seconds: r.get(12)?,
         published_at: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        thumbnail: r.get(14)?,
     })
 }
 
@@ -153,7 +154,7 @@ pub fn course_detail(conn: &Connection, slug: &str) -> Result<CourseDetail, Cata
     let (summary, description) = conn
         .prepare_cached(&sql)?
         .query_row([slug], |r| {
-            Ok((summary_from_row(r)?, r.get::<_, String>(14)?))
+            Ok((summary_from_row(r)?, r.get::<_, String>(15)?))
         })
         .optional()?
         .ok_or(CatalogError::NotFound)?;

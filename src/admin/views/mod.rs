@@ -72,6 +72,11 @@ pub fn url(name: &str, args: &[(&str, &str)]) -> String {
     url_for(name, args).unwrap_or_else(|_| "/".into())
 }
 
+/// A path built by `url_for` (every argument percent-encoded) needs no HTML escaping.
+pub fn link(path: String) -> Value {
+    Value::from_safe_string(path)
+}
+
 pub fn model_url(name: &str, m: &ModelAdmin, id: Option<i64>) -> String {
     match id {
         Some(id) => url(name, &[("model", m.key), ("id", &id.to_string())]),
@@ -208,8 +213,8 @@ impl AdminCtx {
             let entry = context! {
                 key => m.key,
                 label => m.plural.get(self.lang),
-                list_url => model_url("admin_list", m, None),
-                add_url => self.can(m, Action::Add).then(|| model_url("admin_add", m, None)),
+                list_url => link(model_url("admin_list", m, None)),
+                add_url => self.can(m, Action::Add).then(|| link(model_url("admin_add", m, None))),
                 can_change => self.can(m, Action::Change),
             };
             match groups.iter_mut().find(|(a, _, _)| *a == m.area) {

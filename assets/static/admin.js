@@ -9,6 +9,13 @@
     return input ? input.value : "";
   }
 
+  // On a phone the menu and the filters start folded, so the list comes first.
+  if (window.matchMedia("(max-width: 820px)").matches) {
+    document.querySelectorAll("details.admin-nav, details.changelist__filter").forEach(function (d) {
+      d.open = false;
+    });
+  }
+
   // Change list: the header checkbox selects every row.
   var all = document.getElementById("select-all");
   if (all) {

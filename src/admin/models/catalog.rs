@@ -302,14 +302,17 @@ pub static LESSON: ModelAdmin = ModelAdmin {
                 Widget::Text { max: 500 },
             )
         },
-        field(
-            "duration_seconds",
-            l("길이(초)", "Duration (seconds)"),
-            Widget::Int {
-                min: 0,
-                max: 86_400,
-            },
-        ),
+        Field {
+            required: false,
+            ..field(
+                "duration_seconds",
+                l("길이(초)", "Duration (seconds)"),
+                Widget::Int {
+                    min: 0,
+                    max: 86_400,
+                },
+            )
+        },
         Field {
             required: false,
             ..field("is_preview", l("미리보기", "Preview"), Widget::Checkbox)

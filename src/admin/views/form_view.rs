@@ -126,6 +126,8 @@ impl Builder<'_> {
         let widget = match f.widget {
             Widget::Text { .. } => "text",
             Widget::TextArea { .. } => "textarea",
+            // Inline rows are table cells: no room for a preview beside the text.
+            Widget::Markdown { .. } if input.contains('-') => "textarea",
             Widget::Markdown { .. } => "markdown",
             Widget::Int { .. } => "number",
             Widget::Checkbox => "checkbox",

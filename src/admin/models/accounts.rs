@@ -201,6 +201,30 @@ pub static GROUP: ModelAdmin = ModelAdmin {
     ..ModelAdmin::DEFAULT
 };
 
+const LOG_COLUMNS: &[Column] = &[
+    col(
+        "created_at",
+        l("시각", "When"),
+        "admin_log.created_at",
+        DateTime,
+    ),
+    col("user", l("사용자", "User"), "admin_log.user_label", Text),
+    col(
+        "action",
+        l("작업", "Action"),
+        "CASE WHEN admin_log.action LIKE 'action:%' THEN 'action' ELSE admin_log.action END",
+        Display::Choices(LOG_ACTIONS),
+    ),
+    col("model", l("모델", "Model"), "admin_log.model", Text),
+    col("object", l("대상", "Object"), "admin_log.object_repr", Text),
+    col(
+        "changes",
+        l("바뀐 내용", "Changes"),
+        "admin_log.changes",
+        Text,
+    ),
+];
+
 pub static LOG: ModelAdmin = ModelAdmin {
     key: "logentry",
     area: "admin",
@@ -210,29 +234,8 @@ pub static LOG: ModelAdmin = ModelAdmin {
     label: l("변경 기록", "log entry"),
     plural: l("변경 기록", "log entries"),
     repr: "admin_log.action || ' ' || admin_log.model || ' ' || admin_log.object_repr",
-    columns: &[
-        col(
-            "created_at",
-            l("시각", "When"),
-            "admin_log.created_at",
-            DateTime,
-        ),
-        col("user", l("사용자", "User"), "admin_log.user_label", Text),
-        col(
-            "action",
-            l("작업", "Action"),
-            "CASE WHEN admin_log.action LIKE 'action:%' THEN 'action' ELSE admin_log.action END",
-            Display::Choices(LOG_ACTIONS),
-        ),
-        col("model", l("모델", "Model"), "admin_log.model", Text),
-        col("object", l("대상", "Object"), "admin_log.object_repr", Text),
-        col(
-            "changes",
-            l("바뀐 내용", "Changes"),
-            "admin_log.changes",
-            Text,
-        ),
-    ],
+    columns: LOG_COLUMNS,
+    readonly: LOG_COLUMNS,
     search: &[
         SearchField::Like("admin_log.user_label"),
         SearchField::Like("admin_log.object_repr"),

@@ -144,7 +144,7 @@ pub fn changelist(req: &Request, state: Data<&AppState>, Path(key): Path<String>
                     context! { text => query::display(v, c.display, ctx.lang), flag }
                 })
                 .collect();
-            context! { id => r.id, url => model_url("admin_change", m, Some(r.id)), cells }
+            context! { id => r.id, url => super::link(model_url("admin_change", m, Some(r.id))), cells }
         })
         .collect();
     let page_link = |p: u64| {

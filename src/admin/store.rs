@@ -123,15 +123,19 @@ pub fn fingerprint(values: &[Value]) -> String {
         .collect()
 }
 
+/// Rows of `table` to choose from, by label, at most `limit` (large tables use autocomplete).
 pub fn choices(
     conn: &Connection,
     table: &str,
     label_sql: &str,
+    limit: i64,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
     conn.prepare_cached(&format!(
-        "SELECT id, {label_sql} FROM {table} ORDER BY 2, 1 LIMIT 1000"
+        "SELECT id, {label_sql} FROM {table} ORDER BY 2, 1 LIMIT ?1"
     ))?
-    .query_map([], |r| Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?))))?
+    .query_map([limit], |r| {
+        Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?)))
+    })?
     .collect()
 }
 

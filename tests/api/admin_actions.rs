@@ -52,7 +52,9 @@ async fn publish_action_confirms_then_changes_every_selected_course_with_history
     )
     .await;
     assert!(
-        history.contains("publish") && history.contains("draft") && history.contains("published"),
+        history.contains("선택한 강좌 공개")
+            && history.contains("draft")
+            && history.contains("published"),
         "{history}"
     );
     // Nothing selected: a message, no change.

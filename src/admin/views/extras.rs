@@ -58,6 +58,27 @@ pub fn object_history(
     });
     match loaded {
         Ok((repr, entries)) => {
+            let entries: Vec<minijinja::Value> = entries
+                .into_iter()
+                .map(|e| {
+                    let action_label = e
+                        .action
+                        .strip_prefix("action:")
+                        .map(|a| m.action(a).map_or(a, |d| d.label.get(ctx.lang)));
+                    let changes: Vec<minijinja::Value> = e
+                        .changes
+                        .iter()
+                        .map(|c| {
+                            context! {
+                                label => field_label(m, &c.field, ctx.lang),
+                                old => c.old,
+                                new => c.new,
+                            }
+                        })
+                        .collect();
+                    context! { user => e.user, action => e.action, action_label, changes, created_at => e.created_at }
+                })
+                .collect();
             let data = context! {
                 model => model_context(&ctx, m),
                 object => context! { id, repr, url => model_url("admin_change", m, Some(id)) },
@@ -66,6 +87,24 @@ pub fn object_history(
             render(&state, &ctx, "admin/history.html", data, StatusCode::OK)
         }
         Err(e) => error_page(&state, req, &ctx, e),
+    }
+}
+
+/// A history entry names a field, a many-to-many set or an inline model by its column or key;
+/// readers see its label.
+fn field_label(m: &ModelAdmin, name: &str, lang: crate::web::i18n::Lang) -> String {
+    if let Some(f) = m.field(name) {
+        return f.label.get(lang).to_owned();
+    }
+    if let Some(x) = m.m2m.iter().find(|x| x.name == name) {
+        return x.label.get(lang).to_owned();
+    }
+    if let Some(u) = m.uploads.iter().find(|u| u.field == name) {
+        return u.label.get(lang).to_owned();
+    }
+    match crate::admin::models::find(name) {
+        Some(child) => child.label.get(lang).to_owned(),
+        None => name.to_owned(),
     }
 }
 

@@ -158,7 +158,7 @@ impl Builder<'_> {
             } => {
                 if !self.fk_cache.contains_key(table) {
                     self.fk_cache
-                        .insert(table, store::choices(self.conn, table, label_sql)?);
+                        .insert(table, store::choices(self.conn, table, label_sql, 1000)?);
                 }
                 choices = self.fk_cache[table]
                     .iter()
@@ -229,7 +229,7 @@ pub fn build(
     let mut m2m = Vec::new();
     for x in m.m2m {
         let selected = fs.m2m.get(x.name).cloned().unwrap_or_default();
-        let choices: Vec<Value> = store::choices(conn, x.table, x.label_sql)?
+        let choices: Vec<Value> = store::choices(conn, x.table, x.label_sql, 1000)?
             .into_iter()
             .map(|(id, label)| context! { value => id, label, checked => selected.contains(&id) })
             .collect();

@@ -49,9 +49,8 @@ fn filters_view(
             }
             FilterKind::Fk { table, label_sql } => {
                 options.extend(
-                    store::choices(conn, table, label_sql)?
+                    store::choices(conn, table, label_sql, 100)?
                         .into_iter()
-                        .take(100)
                         .map(|(id, l)| (id.to_string(), l)),
                 );
             }
@@ -279,7 +278,7 @@ pub async fn run_action(
     };
     let query = form
         .get("_query")
-        .filter(|q| q.starts_with('?'))
+        .filter(|q| q.starts_with('?') && q.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("")
         .to_owned();
     let back = format!("{}{query}", model_url("admin_list", m, None));

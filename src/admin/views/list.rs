@@ -198,7 +198,8 @@ pub fn changelist(req: &Request, state: Data<&AppState>, Path(key): Path<String>
 
 /// Quotes a CSV cell (RFC 4180), and defuses cells a spreadsheet would run as a formula.
 fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    let formula = text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err();
+    let text = if formula {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -347,4 +348,20 @@ pub async fn run_action(
         data,
         StatusCode::OK,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(super::csv_cell("창업, 기초"), "\"창업, 기초\"");
+        assert_eq!(super::csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_cell("a\"b,c"), "\"a\"\"b,c\"");
+        assert_eq!(
+            super::csv_cell("=HYPERLINK(\"x\")"),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(super::csv_cell("-1"), "-1", "numbers stay numbers");
+        assert_eq!(super::csv_cell("@SUM(A1)"), "'@SUM(A1)");
+    }
 }

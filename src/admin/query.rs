@@ -33,6 +33,7 @@ fn valid_filter_value(kind: FilterKind, v: &str) -> bool {
         FilterKind::Bool => v == "0" || v == "1",
         FilterKind::Fk { .. } => v.parse::<i64>().is_ok(),
         FilterKind::Date => DATE_RANGES.contains(&v),
+        FilterKind::Model => super::models::find(v).is_some(),
     }
 }
 
@@ -200,7 +201,7 @@ pub fn conditions(m: &ModelAdmin, q: &ListQuery, owner: Option<i64>) -> (String,
     for (i, v) in &q.filters {
         let f = &m.filters[*i];
         match f.kind {
-            FilterKind::Choices(_) => {
+            FilterKind::Choices(_) | FilterKind::Model => {
                 parts.push(format!("{} = ?", f.sql));
                 params.push(Value::Text(v.clone()));
             }

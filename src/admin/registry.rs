@@ -103,6 +103,8 @@ pub enum FilterKind {
     },
     /// today / past 7 days / this month / this year over an RFC 3339 text column.
     Date,
+    /// A registered model's key (the log's `model` column): the choices follow the registry.
+    Model,
 }
 
 /// A sidebar filter; `name` is its query parameter.

@@ -107,6 +107,13 @@ async fn deleting_a_course_shows_its_lessons_and_enrollments_first() {
         log.contains("그로스 마케팅 입문"),
         "the delete is in the log"
     );
+    let (_, by_model) = page(&client, &app, "/admin/logentry?model=course").await;
+    assert!(by_model.contains("그로스 마케팅 입문"));
+    let (_, other_model) = page(&client, &app, "/admin/logentry?model=lesson").await;
+    assert!(
+        !other_model.contains("그로스 마케팅 입문"),
+        "the model filter follows the registry"
+    );
     let (status, _) = page(&client, &app, "/admin/logentry/add").await;
     assert_eq!(status, 403, "the log is read-only");
 }

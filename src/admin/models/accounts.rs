@@ -4,7 +4,7 @@
 use super::super::registry::ActionKind::Update;
 use super::super::registry::Display::{self, Bool, DateTime, Text};
 use super::super::registry::{
-    choice, col, field, l, ActionDef, Column, Field, Filter, FilterKind, ManyToMany, ModelAdmin,
+    col, field, l, ActionDef, Column, Field, Filter, FilterKind, ManyToMany, ModelAdmin,
     SearchField, Widget,
 };
 use super::*;
@@ -245,14 +245,7 @@ pub static LOG: ModelAdmin = ModelAdmin {
             name: "model",
             label: l("모델", "Model"),
             sql: "admin_log.model",
-            kind: FilterKind::Choices(&[
-                choice("category", "분야", "category"),
-                choice("course", "강좌", "course"),
-                choice("lesson", "레슨", "lesson"),
-                choice("enrollment", "수강 신청", "enrollment"),
-                choice("user", "사용자", "user"),
-                choice("group", "그룹", "group"),
-            ]),
+            kind: FilterKind::Model,
         },
         Filter {
             sql: "admin_log.created_at",

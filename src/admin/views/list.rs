@@ -54,6 +54,11 @@ fn filters_view(
                         .map(|(id, l)| (id.to_string(), l)),
                 );
             }
+            FilterKind::Model => options.extend(
+                crate::admin::models::REGISTRY
+                    .iter()
+                    .map(|m| (m.key.to_owned(), m.plural.get(ctx.lang).to_owned())),
+            ),
             FilterKind::Date => options.extend(
                 DATE_RANGES
                     .iter()

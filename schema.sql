@@ -360,3 +360,34 @@ WITH models (model) AS (VALUES ('question'), ('answer'), ('notice'), ('review'),
     actions (action) AS (VALUES ('view'), ('add'), ('change'), ('delete'))
 INSERT INTO permissions (codename, name)
 SELECT 'learning.' || action || '_' || model, 'Can ' || action || ' ' || model FROM models, actions;
+
+-- migration: 5 admin: audit log, course thumbnails, admin permissions
+-- Every add, change, delete and action in the admin is recorded here. The user's label is kept
+-- so the history still reads after the user is deleted (user_id becomes NULL).
+CREATE TABLE admin_log (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    user_label   TEXT    NOT NULL,
+    model        TEXT    NOT NULL,
+    object_id    INTEGER NOT NULL,
+    object_repr  TEXT    NOT NULL,
+    action       TEXT    NOT NULL,
+    -- JSON array of {"field", "old", "new"}.
+    changes      TEXT    NOT NULL DEFAULT '[]',
+    created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX admin_log_object ON admin_log (model, object_id, id DESC);
+CREATE INDEX admin_log_user ON admin_log (user_id, id DESC);
+CREATE INDEX admin_log_created ON admin_log (created_at);
+
+-- A path under the media directory ('thumbnail/<sha256>.webp'); empty: none.
+ALTER TABLE courses ADD COLUMN thumbnail TEXT NOT NULL DEFAULT '' CHECK (length(thumbnail) <= 200);
+
+-- Indexes the admin's change lists sort and filter by.
+CREATE INDEX enrollments_created ON enrollments (created_at);
+CREATE INDEX users_created ON users (created_at);
+CREATE INDEX courses_created ON courses (created_at);
+
+WITH actions (action) AS (VALUES ('view'), ('add'), ('change'), ('delete'))
+INSERT INTO permissions (codename, name)
+SELECT 'admin.' || action || '_logentry', 'Can ' || action || ' log entry' FROM actions;

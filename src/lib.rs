@@ -3,6 +3,7 @@
 //! `main` and every test share. See ARCHITECTURE.md for the map and its invariants.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod catalog;
 pub mod cli;
@@ -38,11 +39,14 @@ pub enum StartError {
     Assets(String),
     #[error(transparent)]
     Accounts(#[from] accounts::AccountError),
+    #[error("admin registration: {0}")]
+    Admin(String),
 }
 
 /// Opens and migrates the database, loads catalogs and templates: everything `serve` needs.
 pub fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = Db::open_and_migrate(&config.database)?;
+    admin::check(&db).map_err(StartError::Admin)?;
     let catalogs = Arc::new(Catalogs::load().map_err(StartError::Assets)?);
     let templates =
         Arc::new(Templates::load(catalogs.clone()).map_err(|e| StartError::Assets(e.to_string()))?);

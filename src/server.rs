@@ -17,13 +17,16 @@ use crate::web::assets::serve_static;
 use crate::web::overload::Limiter;
 use crate::web::routes::pattern;
 use crate::web::{auth, middleware, session, AppState};
-use crate::{api, ops, pages};
+use crate::{admin, api, ops, pages};
 
 pub fn endpoint(state: AppState) -> impl Endpoint {
     let limiter = Limiter::new(state.config.server.max_concurrent_requests);
     let observed = state.clone();
     let max_body = state.config.server.max_body_bytes as usize;
-    Route::new()
+    // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
+    let max_admin_body = max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024);
+    let route = admin::routes(Route::new());
+    route
         .nest_no_strip("/api", api::routes())
         .at(pattern("healthz"), ops::healthz)
         .at(pattern("readyz"), ops::readyz)
@@ -91,7 +94,14 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .around(not_found_fallback)
         .around(auth::authenticate)
         .with(session::middleware(state.db.clone(), &state.config))
-        .around(move |ep, req| middleware::limit_body(ep, req, max_body))
+        .around(move |ep, req| {
+            let limit = if req.uri().path().starts_with("/admin/") {
+                max_admin_body
+            } else {
+                max_body
+            };
+            middleware::limit_body(ep, req, limit)
+        })
         .data(state.clone())
         .around(move |ep, req| middleware::observe(ep, req, observed.clone(), limiter.clone()))
 }

@@ -64,6 +64,8 @@ pub struct CourseSummary {
     /// Mean review rating (1–5), two decimals; `None` before the first review.
     pub rating_average: Option<f64>,
     pub rating_count: i64,
+    /// Path under the media directory (`thumbnail/<sha256>.webp`); empty: none.
+    pub thumbnail: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -17,7 +17,7 @@ use crate::markdown;
 pub(crate) const SUMMARY_COLUMNS: &str =
     "c.id, c.slug, c.title, c.summary, cat.slug, cat.name, cat.name_en, \
      c.level, u.id, u.display_name, c.lesson_count, c.enrollment_count, \
-     c.total_duration_seconds, c.published_at, c.rating_sum, c.rating_count";
+     c.total_duration_seconds, c.published_at, c.rating_sum, c.rating_count, c.thumbnail";
 pub(crate) const SUMMARY_JOINS: &str = "FROM courses c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN users u ON u.id = c.instructor_id";
@@ -48,6 +48,7 @@ pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CourseSummary> {
         published_at: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
         rating_average: rating_average(r.get(14)?, r.get(15)?),
         rating_count: r.get(15)?,
+        thumbnail: r.get(16)?,
     })
 }
 
@@ -161,7 +162,7 @@ pub fn course_detail(conn: &Connection, slug: &str) -> Result<CourseDetail, Cata
     let (summary, description) = conn
         .prepare_cached(&sql)?
         .query_row([slug], |r| {
-            Ok((summary_from_row(r)?, r.get::<_, String>(16)?))
+            Ok((summary_from_row(r)?, r.get::<_, String>(17)?))
         })
         .optional()?
         .ok_or(CatalogError::NotFound)?;

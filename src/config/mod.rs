@@ -223,6 +223,12 @@ config_keys! {
         /// Megabytes of cached answers kept in memory.
         max_mb: u64,
     }
+    media: MediaConfig {
+        /// Directory uploaded files (course thumbnails) are stored in; created on first upload.
+        dir: PathBuf,
+        /// Largest upload accepted, in bytes.
+        max_upload_bytes: u64,
+    }
     i18n: I18nConfig {
         /// Page language when neither cookie nor Accept-Language chooses: `ko` or `en`.
         default_language: Language,

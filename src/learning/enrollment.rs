@@ -74,15 +74,16 @@ pub fn my_courses(
         .prepare_cached(&sql)?
         .query_map(params![user_id, paging.size, paging.offset()], |r| {
             let course = summary_from_row(r)?;
-            let done: i64 = r.get(17)?;
+            // The columns after SUMMARY_COLUMNS (0..=16).
+            let done: i64 = r.get(18)?;
             Ok(MyCourse {
                 progress_percent: percent(done, course.lesson_count),
                 course,
-                enrolled_at: r.get(16)?,
+                enrolled_at: r.get(17)?,
                 completed_lessons: done,
-                completed_at: r.get(18)?,
-                next_lesson_position: r.get(19)?,
-                certificate_code: r.get(20)?,
+                completed_at: r.get(19)?,
+                next_lesson_position: r.get(20)?,
+                certificate_code: r.get(21)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -4,6 +4,11 @@
 mod account_passwords;
 mod accounts_api;
 mod accounts_pages;
+mod admin_access;
+mod admin_actions;
+mod admin_forms;
+mod admin_lists;
+mod admin_support;
 mod authoring_api;
 mod backups;
 mod browser;

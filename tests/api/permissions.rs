@@ -34,7 +34,11 @@ async fn every_model_has_view_add_change_delete_and_instructors_exist() {
             ))
         })
         .unwrap();
-    assert_eq!(count, (6 + 5) * 4, "catalog, accounts and learning models");
+    assert_eq!(
+        count,
+        (6 + 5 + 1) * 4,
+        "catalog, accounts and learning models, and the admin log"
+    );
     assert_eq!(instructors, 8);
 }
 

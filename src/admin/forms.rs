@@ -1,0 +1,249 @@
+//! Admin form input: `AdminForm` reads a posted form keeping repeated names (many-to-many
+//! checkboxes) and checks CSRF before any handler sees a field; `parse_field` turns one field's
+//! text into a value by its widget and declared parser, collecting every error by field name.
+
+use std::collections::HashMap;
+
+use poem::{FromRequest, Request, RequestBody};
+use rusqlite::types::Value;
+
+use super::registry::{Field, Widget};
+use crate::fields::{FieldError, FieldErrors};
+use crate::web::{csrf, AppState};
+
+pub struct AdminForm {
+    pairs: Vec<(String, String)>,
+}
+
+impl AdminForm {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> AdminForm {
+        AdminForm { pairs }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Integer values of a repeated field (selected rows, many-to-many), invalid ones dropped.
+    pub fn ids(&self, name: &str) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .all(name)
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn without(&self, name: &str) -> AdminForm {
+        AdminForm {
+            pairs: self
+                .pairs
+                .iter()
+                .filter(|(k, _)| k != name)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The raw input by name (first value), to show the form again as it was sent.
+    pub fn raw(&self) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        for (k, v) in &self.pairs {
+            map.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        map
+    }
+}
+
+impl<'a> FromRequest<'a> for AdminForm {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let bytes = body.take()?.into_bytes().await?;
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let state = req.data::<AppState>().ok_or_else(|| {
+            poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+        })?;
+        let submitted = pairs
+            .iter()
+            .find(|(k, _)| k == csrf::FORM_FIELD)
+            .map(|(_, v)| v.as_str());
+        if !csrf::verify(req, state, submitted) {
+            return Err(poem::Error::from_response(super::views::csrf_failure(
+                req, state,
+            )));
+        }
+        Ok(AdminForm { pairs })
+    }
+}
+
+fn invalid_datetime() -> FieldError {
+    FieldError::new("invalid_datetime", "Enter a valid date and time.")
+}
+
+/// `2026-03-01T09:30` (what `datetime-local` sends), with or without seconds and `Z`, as RFC
+/// 3339 UTC text.
+pub fn parse_datetime(text: &str) -> Result<String, FieldError> {
+    let t = text.trim().trim_end_matches('Z');
+    let with_seconds = if t.len() == 16 {
+        format!("{t}:00")
+    } else {
+        t.to_owned()
+    };
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(&with_seconds, &f)
+        .map(|_| format!("{with_seconds}Z"))
+        .map_err(|_| invalid_datetime())
+}
+
+/// A value from the text of one input (`None`: the input was not sent, an unchecked box).
+pub fn parse_field(f: &Field, raw: Option<&str>) -> Result<Value, FieldError> {
+    if let Widget::Checkbox = f.widget {
+        return Ok(Value::Integer(raw.is_some_and(|v| !v.is_empty()) as i64));
+    }
+    let raw = raw.unwrap_or("");
+    if raw.contains('\0') {
+        return Err(FieldError::null_character());
+    }
+    let multiline = matches!(f.widget, Widget::TextArea { .. } | Widget::Markdown { .. });
+    let text = if multiline {
+        raw.replace("\r\n", "\n")
+    } else {
+        raw.trim().to_owned()
+    };
+    if text.trim().is_empty() {
+        if f.required {
+            return Err(FieldError::required());
+        }
+        return Ok(match f.widget {
+            Widget::DateTime | Widget::Fk { .. } => Value::Null,
+            Widget::Int { min, .. } => Value::Integer(min.max(0)),
+            _ => Value::Text(String::new()),
+        });
+    }
+    let value = match f.widget {
+        Widget::Text { max } | Widget::TextArea { max } | Widget::Markdown { max } => {
+            if text.chars().count() > max {
+                return Err(FieldError::max_length(max));
+            }
+            if !multiline && text.chars().any(char::is_control) {
+                return Err(FieldError::new(
+                    "invalid",
+                    "Control characters are not allowed.",
+                ));
+            }
+            Value::Text(text)
+        }
+        Widget::Int { min, max } => {
+            let n: i64 = text.parse().map_err(|_| FieldError::invalid_integer())?;
+            if n < min {
+                return Err(FieldError::min_value(min));
+            }
+            if n > max {
+                return Err(FieldError::max_value(max));
+            }
+            Value::Integer(n)
+        }
+        Widget::Select(choices) => {
+            if !choices.iter().any(|c| c.value == text) {
+                return Err(FieldError::invalid_choice());
+            }
+            Value::Text(text)
+        }
+        Widget::Fk { .. } => {
+            Value::Integer(text.parse().map_err(|_| FieldError::invalid_choice())?)
+        }
+        Widget::DateTime => Value::Text(parse_datetime(&text)?),
+        Widget::Checkbox => unreachable!("handled above"),
+    };
+    match (f.parse, &value) {
+        (Some(parse), Value::Text(t)) => parse(t).map(Value::Text),
+        _ => Ok(value),
+    }
+}
+
+/// Parses `fields` from inputs named `{prefix}{field}`, recording errors under those names.
+pub fn parse_fields(
+    fields: &[&'static Field],
+    form: &AdminForm,
+    prefix: &str,
+    errors: &mut FieldErrors,
+) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    for f in fields {
+        let name = format!("{prefix}{}", f.name);
+        match parse_field(f, form.get(&name)) {
+            Ok(v) => out.push((f.name, v)),
+            Err(e) => errors.push(&name, e),
+        }
+    }
+    out
+}
+
+/// A stored value as the text an input shows (`datetime-local` wants no seconds or zone).
+pub fn input_text(f: &Field, v: &Value) -> String {
+    let text = super::query::as_text(v);
+    match f.widget {
+        Widget::DateTime if text.len() >= 16 => text[..16].to_owned(),
+        Widget::Checkbox => {
+            if text == "1" {
+                "1".into()
+            } else {
+                String::new()
+            }
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::registry::{field, l, Choice};
+
+    const F: Field = field("n", l("n", "n"), Widget::Int { min: 1, max: 10 });
+
+    #[test]
+    fn widgets_parse_and_report() {
+        assert_eq!(parse_field(&F, Some(" 3 ")).unwrap(), Value::Integer(3));
+        assert_eq!(parse_field(&F, Some("0")).unwrap_err().code, "min_value");
+        assert_eq!(
+            parse_field(&F, Some("x")).unwrap_err().code,
+            "invalid_integer"
+        );
+        assert_eq!(parse_field(&F, None).unwrap_err().code, "required");
+        const C: &[Choice] = &[crate::admin::registry::choice("a", "가", "A")];
+        let sel = field("s", l("s", "s"), Widget::Select(C));
+        assert_eq!(
+            parse_field(&sel, Some("b")).unwrap_err().code,
+            "invalid_choice"
+        );
+        let cb = field("c", l("c", "c"), Widget::Checkbox);
+        assert_eq!(parse_field(&cb, None).unwrap(), Value::Integer(0));
+        assert_eq!(parse_field(&cb, Some("on")).unwrap(), Value::Integer(1));
+        let dt = field("d", l("d", "d"), Widget::DateTime);
+        assert_eq!(
+            parse_field(&dt, Some("2026-03-01T09:30")).unwrap(),
+            Value::Text("2026-03-01T09:30:00Z".into())
+        );
+        assert!(parse_field(&dt, Some("2026-13-01T09:30")).is_err());
+        let t = field("t", l("t", "t"), Widget::Text { max: 3 });
+        assert_eq!(
+            parse_field(&t, Some("가나다라")).unwrap_err().code,
+            "max_length"
+        );
+    }
+}

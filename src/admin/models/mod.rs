@@ -1,0 +1,168 @@
+//! The registered models: one `ModelAdmin` declaration per table the back office manages, and
+//! `REGISTRY`, the list the generic views serve. Adding a table to the admin is one declaration
+//! here plus its line in `REGISTRY` (the boot check and `registry_is_valid` test prove it).
+
+mod accounts;
+mod catalog;
+mod learning;
+
+pub use accounts::{GROUP, LOG, USER};
+pub use catalog::{CATEGORY, COURSE, LESSON};
+pub use learning::ENROLLMENT;
+
+use super::registry::ActionKind::Delete;
+use super::registry::{choice, l, ActionDef, Choice, Filter, FilterKind, Label, ModelAdmin};
+use crate::accounts::perms::Action;
+use crate::accounts::{DisplayName, Email};
+use crate::fields::FieldError;
+
+pub(crate) const CATALOG: Label = l("카탈로그", "Catalog");
+pub(crate) const LEARNING: Label = l("학습", "Learning");
+pub(crate) const ACCOUNTS: Label = l("계정", "Accounts");
+pub(crate) const ADMIN: Label = l("관리", "Administration");
+
+/// Every registered model, in dashboard order.
+pub static REGISTRY: &[&ModelAdmin] = &[
+    &CATEGORY,
+    &COURSE,
+    &LESSON,
+    &ENROLLMENT,
+    &USER,
+    &GROUP,
+    &LOG,
+];
+
+pub fn find(key: &str) -> Option<&'static ModelAdmin> {
+    REGISTRY.iter().copied().find(|m| m.key == key)
+}
+
+/// Lower-case letters, digits and hyphens, 1–100 characters: safe in a URL as it is.
+pub fn parse_slug(text: &str) -> Result<String, FieldError> {
+    let ok = !text.is_empty()
+        && text.len() <= 100
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-');
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(FieldError::new(
+            "invalid_slug",
+            "Use lower-case letters, digits and hyphens.",
+        ))
+    }
+}
+
+pub(crate) fn parse_email(text: &str) -> Result<String, FieldError> {
+    Email::parse(text).map(|e| e.as_str().to_owned())
+}
+
+pub(crate) fn parse_display_name(text: &str) -> Result<String, FieldError> {
+    DisplayName::parse(text).map(|n| n.as_str().to_owned())
+}
+
+pub const LEVELS: &[Choice] = &[
+    choice("beginner", "입문", "Beginner"),
+    choice("intermediate", "중급", "Intermediate"),
+    choice("advanced", "고급", "Advanced"),
+];
+pub const STATUSES: &[Choice] = &[
+    choice("draft", "초안", "Draft"),
+    choice("published", "공개", "Published"),
+    choice("archived", "보관", "Archived"),
+];
+pub(crate) const LOG_ACTIONS: &[Choice] = &[
+    choice("add", "추가", "Added"),
+    choice("change", "변경", "Changed"),
+    choice("delete", "삭제", "Deleted"),
+    choice("action", "일괄 작업", "Action"),
+];
+
+pub(crate) const DELETE_SELECTED: ActionDef = ActionDef {
+    name: "delete_selected",
+    label: l("선택한 항목 삭제", "Delete selected"),
+    perm: Action::Delete,
+    kind: Delete,
+};
+
+pub(crate) const CREATED: Filter = Filter {
+    name: "created",
+    label: l("만든 날짜", "Created"),
+    sql: "created_at",
+    kind: FilterKind::Date,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::super::registry::{check_all, check_model};
+    use super::*;
+    use crate::admin::registry::Display::Text;
+    use crate::admin::registry::{col, field, Column, Field, Widget};
+
+    fn migrated() -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::textsearch::register_sql_functions(&conn).unwrap();
+        crate::db::migrate::apply_up_to(&conn, crate::db::migrate::latest_version()).unwrap();
+        conn
+    }
+
+    #[test]
+    fn registry_is_valid() {
+        check_all(&migrated(), REGISTRY).unwrap();
+    }
+
+    const BAD_COLUMNS: &[Column] = &[col("nope", l("x", "x"), "courses.no_such_column", Text)];
+    const BAD_FILTERS: &[Filter] = &[Filter {
+        name: "x",
+        label: l("x", "x"),
+        sql: "courses.secret",
+        kind: FilterKind::Bool,
+    }];
+    const RESERVED_FILTERS: &[Filter] = &[Filter {
+        name: "q",
+        sql: "categories.position",
+        ..CREATED
+    }];
+    const BAD_FIELDS: &[Field] = &[field("secret", l("x", "x"), Widget::Checkbox)];
+
+    #[test]
+    fn unknown_column_or_filter_is_refused() {
+        let conn = migrated();
+        let bad_column = ModelAdmin {
+            columns: BAD_COLUMNS,
+            ..COURSE
+        };
+        let err = check_model(&conn, &bad_column, &[&bad_column]).unwrap_err();
+        assert!(err.contains("no_such_column"), "{err}");
+        let bad_filter = ModelAdmin {
+            filters: BAD_FILTERS,
+            ..CATEGORY
+        };
+        assert!(check_model(&conn, &bad_filter, &[&bad_filter]).is_err());
+        let bad_order = ModelAdmin {
+            ordering: &["-nope"],
+            ..CATEGORY
+        };
+        assert!(check_model(&conn, &bad_order, &[&bad_order]).is_err());
+        let reserved = ModelAdmin {
+            filters: RESERVED_FILTERS,
+            ..CATEGORY
+        };
+        assert!(check_model(&conn, &reserved, &[&reserved]).is_err());
+        let bad_field = ModelAdmin {
+            fields: BAD_FIELDS,
+            ..CATEGORY
+        };
+        assert!(check_model(&conn, &bad_field, &[&bad_field]).is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(parse_slug("lean-canvas-1").is_ok());
+        assert!(parse_slug("Lean").is_err());
+        assert!(parse_slug("-a").is_err());
+        assert!(parse_slug("").is_err());
+    }
+}

@@ -1,0 +1,302 @@
+//! The smaller admin views: an object's history page, the autocomplete endpoint foreign-key
+//! widgets call (JSON), the markdown preview (sanitised HTML), and the users' separate
+//! change-password form.
+
+use minijinja::context;
+use poem::http::StatusCode;
+use poem::web::{Data, Json, Path};
+use poem::{handler, IntoResponse, Request, Response};
+use rusqlite::types::Value;
+
+use super::edit::model_context;
+use super::{error_page, flash, model_or_404, model_url, redirect, render, write, AdminCtx};
+use crate::accounts::perms::Action;
+use crate::accounts::{sessions, tokens, users, Password};
+use crate::admin::forms::AdminForm;
+use crate::admin::history;
+use crate::admin::query::{self, ListQuery};
+use crate::admin::registry::ModelAdmin;
+use crate::admin::store::{self, AdminError};
+use crate::fields::{FieldError, FieldErrors};
+use crate::web::AppState;
+
+fn gate(
+    req: &Request,
+    state: &AppState,
+    key: &str,
+    action: Action,
+) -> Result<(AdminCtx, &'static ModelAdmin), Response> {
+    let ctx = AdminCtx::gate(req, state)?;
+    let m = model_or_404(state, req, &ctx, key)?;
+    if let Err(e) = ctx.require(m, action) {
+        return Err(error_page(state, req, &ctx, e));
+    }
+    Ok((ctx, m))
+}
+
+#[handler]
+pub fn object_history(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((key, id)): Path<(String, String)>,
+) -> Response {
+    let (ctx, m) = match gate(req, &state, &key, Action::View) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(&state, req, &ctx, AdminError::NotFound);
+    };
+    let loaded = state.db.read(|c| -> Result<_, AdminError> {
+        let repr = match store::load(c, m, id, ctx.owner)? {
+            Some(o) => o.repr,
+            // A deleted object keeps its history; the owner rule still applies to live ones.
+            None if ctx.owner.is_none() => String::new(),
+            None => return Err(AdminError::NotFound),
+        };
+        Ok((repr, history::for_object(c, m.key, id)?))
+    });
+    match loaded {
+        Ok((repr, entries)) => {
+            let entries: Vec<minijinja::Value> = entries
+                .into_iter()
+                .map(|e| {
+                    let action_label = e
+                        .action
+                        .strip_prefix("action:")
+                        .map(|a| m.action(a).map_or(a, |d| d.label.get(ctx.lang)));
+                    let changes: Vec<minijinja::Value> = e
+                        .changes
+                        .iter()
+                        .map(|c| {
+                            context! {
+                                label => field_label(m, &c.field, ctx.lang),
+                                old => c.old,
+                                new => c.new,
+                            }
+                        })
+                        .collect();
+                    context! { user => e.user, action => e.action, action_label, changes, created_at => e.created_at }
+                })
+                .collect();
+            let data = context! {
+                model => model_context(&ctx, m),
+                object => context! { id, repr, url => model_url("admin_change", m, Some(id)) },
+                entries,
+            };
+            render(&state, &ctx, "admin/history.html", data, StatusCode::OK)
+        }
+        Err(e) => error_page(&state, req, &ctx, e),
+    }
+}
+
+/// A history entry names a field, a many-to-many set or an inline model by its column or key;
+/// readers see its label.
+fn field_label(m: &ModelAdmin, name: &str, lang: crate::web::i18n::Lang) -> String {
+    if let Some(f) = m.field(name) {
+        return f.label.get(lang).to_owned();
+    }
+    if let Some(x) = m.m2m.iter().find(|x| x.name == name) {
+        return x.label.get(lang).to_owned();
+    }
+    if let Some(u) = m.uploads.iter().find(|u| u.field == name) {
+        return u.label.get(lang).to_owned();
+    }
+    match crate::admin::models::find(name) {
+        Some(child) => child.label.get(lang).to_owned(),
+        None => name.to_owned(),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Suggestion {
+    id: i64,
+    label: String,
+}
+
+/// `GET /admin/<model>/autocomplete?q=`: up to 20 matches by the model's search fields.
+#[handler]
+pub fn autocomplete(req: &Request, state: Data<&AppState>, Path(key): Path<String>) -> Response {
+    let (ctx, m) = match gate(req, &state, &key, Action::View) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let q = ListQuery::parse(m, req.uri().query().unwrap_or(""));
+    let found = state.db.read(|c| -> Result<Vec<Suggestion>, AdminError> {
+        let (cond, params) = query::conditions(m, &q, ctx.owner);
+        let sql = format!(
+            "SELECT {}.id, {} FROM {} {}{cond} ORDER BY 2 LIMIT 20",
+            m.table, m.repr, m.table, m.joins
+        );
+        let rows = c
+            .prepare_cached(&sql)?
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok(Suggestion {
+                    id: r.get(0)?,
+                    label: query::as_text(&r.get::<_, Value>(1)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    });
+    match found {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => error_page(&state, req, &ctx, e),
+    }
+}
+
+/// `POST /admin/preview`: markdown → the same sanitised HTML the site shows.
+#[handler]
+pub fn preview(req: &Request, state: Data<&AppState>, form: AdminForm) -> Response {
+    if let Err(r) = AdminCtx::gate(req, &state) {
+        return r;
+    }
+    let html = crate::markdown::to_safe_html(form.get("text").unwrap_or(""));
+    Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .header(poem::http::header::CACHE_CONTROL, "no-store")
+        .body(html)
+}
+
+fn password_page(
+    state: &AppState,
+    req: &Request,
+    ctx: &AdminCtx,
+    m: &'static ModelAdmin,
+    id: i64,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Response {
+    match state
+        .db
+        .read(|c| store::load(c, m, id, ctx.owner).map_err(AdminError::from))
+    {
+        Ok(Some(obj)) => {
+            let data = context! {
+                model => model_context(ctx, m),
+                object => context! { id, repr => obj.repr, url => model_url("admin_change", m, Some(id)) },
+                errors => ctx.field_errors(state, errors),
+                password_min => state.config.auth.password_min_length,
+                post_url => model_url("admin_password", m, Some(id)),
+            };
+            render(state, ctx, "admin/password.html", data, status)
+        }
+        Ok(None) => error_page(state, req, ctx, AdminError::NotFound),
+        Err(e) => error_page(state, req, ctx, e),
+    }
+}
+
+fn password_gate(
+    req: &Request,
+    state: &AppState,
+    key: &str,
+    id: &str,
+) -> Result<(AdminCtx, &'static ModelAdmin, users::User), Response> {
+    let (ctx, m) = gate(req, state, key, Action::Change)?;
+    let target = id
+        .parse::<i64>()
+        .ok()
+        .filter(|_| m.password)
+        .and_then(|id| state.db.read(|c| users::get_user(c, id)).ok().flatten());
+    match target {
+        // Only a superuser may set a superuser's password.
+        Some(u) if u.is_superuser && !ctx.is_superuser() => {
+            Err(error_page(state, req, &ctx, AdminError::Forbidden))
+        }
+        Some(u) => Ok((ctx, m, u)),
+        None => Err(error_page(state, req, &ctx, AdminError::NotFound)),
+    }
+}
+
+#[handler]
+pub fn password_form(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((key, id)): Path<(String, String)>,
+) -> Response {
+    match password_gate(req, &state, &key, &id) {
+        Ok((ctx, m, u)) => password_page(
+            &state,
+            req,
+            &ctx,
+            m,
+            u.id,
+            &FieldErrors::new(),
+            StatusCode::OK,
+        ),
+        Err(r) => r,
+    }
+}
+
+#[handler]
+pub async fn password_set(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((key, id)): Path<(String, String)>,
+    form: AdminForm,
+) -> Response {
+    let (ctx, m, target) = match password_gate(req, &state, &key, &id) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (p1, p2) = (
+        form.get("password1").unwrap_or(""),
+        form.get("password2").unwrap_or(""),
+    );
+    let min = state.config.auth.password_min_length as usize;
+    let parsed = if p1 != p2 {
+        Err(FieldErrors::single(
+            "password2",
+            FieldError::new("password_mismatch", "The two password fields didn't match."),
+        ))
+    } else {
+        Password::parse(p1, "password1", min, &target.email, &target.display_name)
+    };
+    let password = match parsed {
+        Ok(p) => p,
+        Err(errors) => {
+            return password_page(
+                &state,
+                req,
+                &ctx,
+                m,
+                target.id,
+                &errors,
+                StatusCode::BAD_REQUEST,
+            )
+        }
+    };
+    let Ok(hash) = state.accounts.hashes.hash(password).await else {
+        return error_page(
+            &state,
+            req,
+            &ctx,
+            AdminError::Db(crate::db::DbError::Join("busy".into())),
+        );
+    };
+    let (user, tid, repr) = (ctx.user.clone(), target.id, target.email.clone());
+    let done = write(&state, move |tx| -> Result<(), AdminError> {
+        users::set_password_hash(tx, tid, &hash)?;
+        // A new password ends every session and token of the account.
+        sessions::delete_for_user(tx, tid)?;
+        tokens::revoke_all(tx, tid)?;
+        history::log(
+            tx,
+            &user,
+            m.key,
+            tid,
+            &repr,
+            "change",
+            &[history::change("password", "", "")],
+        )?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => {
+            flash(req, "success", "admin.password_set");
+            redirect(&model_url("admin_change", m, Some(tid)))
+        }
+        Err(e) => error_page(&state, req, &ctx, e),
+    }
+}

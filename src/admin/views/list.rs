@@ -1,0 +1,372 @@
+//! The change list (columns, multi-column sort, search, sidebar filters, pagination with the
+//! total, "show all"), its CSV export, and bulk actions with their confirmation page. Every
+//! identifier in its SQL comes from the registration through `ListQuery::parse`.
+
+use minijinja::{context, Value};
+use poem::http::{header, StatusCode};
+use poem::web::{Data, Path};
+use poem::{handler, Request, Response};
+
+use super::{error_page, flash, model_or_404, model_url, redirect, render, write, AdminCtx};
+use crate::accounts::perms::Action;
+use crate::admin::actions;
+use crate::admin::cascade;
+use crate::admin::forms::AdminForm;
+use crate::admin::query::{self, ListQuery, CSV_MAX, DATE_RANGES, SHOW_ALL_MAX};
+use crate::admin::registry::{ActionKind, Display, FilterKind, ModelAdmin};
+use crate::admin::store::{self, AdminError};
+use crate::web::AppState;
+
+fn date_label(range: &str, ctx: &AdminCtx, state: &AppState) -> String {
+    let key = match range {
+        "today" => "admin.date_today",
+        "7d" => "admin.date_7d",
+        "month" => "admin.date_month",
+        _ => "admin.date_year",
+    };
+    ctx.t(state, key).to_owned()
+}
+
+fn filters_view(
+    state: &AppState,
+    ctx: &AdminCtx,
+    m: &ModelAdmin,
+    q: &ListQuery,
+    conn: &rusqlite::Connection,
+) -> Result<Vec<Value>, AdminError> {
+    let mut out = Vec::new();
+    for (i, f) in m.filters.iter().enumerate() {
+        let current = q.filter_value(i);
+        let mut options: Vec<(String, String)> = Vec::new();
+        match f.kind {
+            FilterKind::Choices(cs) => options.extend(
+                cs.iter()
+                    .map(|c| (c.value.to_owned(), c.label.get(ctx.lang).to_owned())),
+            ),
+            FilterKind::Bool => {
+                options.push(("1".into(), ctx.t(state, "admin.yes").into()));
+                options.push(("0".into(), ctx.t(state, "admin.no").into()));
+            }
+            FilterKind::Fk { table, label_sql } => {
+                options.extend(
+                    store::choices(conn, table, label_sql, 100)?
+                        .into_iter()
+                        .map(|(id, l)| (id.to_string(), l)),
+                );
+            }
+            FilterKind::Model => options.extend(
+                crate::admin::models::REGISTRY
+                    .iter()
+                    .map(|m| (m.key.to_owned(), m.plural.get(ctx.lang).to_owned())),
+            ),
+            FilterKind::Date => options.extend(
+                DATE_RANGES
+                    .iter()
+                    .map(|r| (r.to_string(), date_label(r, ctx, state))),
+            ),
+        }
+        let mut choices = vec![context! {
+            label => ctx.t(state, "admin.all"),
+            url => q.with_filter(m, i, None),
+            selected => current.is_none(),
+        }];
+        choices.extend(options.into_iter().map(|(v, label)| {
+            context! {
+                selected => current == Some(v.as_str()),
+                url => q.with_filter(m, i, Some(&v)),
+                label,
+            }
+        }));
+        out.push(context! { label => f.label.get(ctx.lang), choices });
+    }
+    Ok(out)
+}
+
+fn owner_scope(ctx: &AdminCtx) -> Option<i64> {
+    ctx.owner
+}
+
+#[handler]
+pub fn changelist(req: &Request, state: Data<&AppState>, Path(key): Path<String>) -> Response {
+    let ctx = match AdminCtx::gate(req, &state) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let m = match model_or_404(&state, req, &ctx, &key) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    if let Err(e) = ctx.require(m, Action::View) {
+        return error_page(&state, req, &ctx, e);
+    }
+    let mut q = ListQuery::parse(m, req.uri().query().unwrap_or(""));
+    let owner = owner_scope(&ctx);
+    let loaded = state.db.read(|c| -> Result<_, AdminError> {
+        let count = query::count(c, m, &q, owner)?;
+        let num_pages = ((count as u64).div_ceil(m.per_page)).max(1);
+        let show_all = q.all && count <= SHOW_ALL_MAX;
+        let page = q.page.min(num_pages);
+        let limit = if show_all {
+            (SHOW_ALL_MAX as u64, 0)
+        } else {
+            (m.per_page, (page - 1) * m.per_page)
+        };
+        let rows = query::rows(c, m, &q, owner, limit)?;
+        let filters = filters_view(&state, &ctx, m, &q, c)?;
+        Ok((count, num_pages, show_all, page, rows, filters))
+    });
+    let (count, num_pages, show_all, page, rows, filters) = match loaded {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, req, &ctx, e),
+    };
+    q.page = page;
+    let columns: Vec<Value> = m
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let pos = q.order.iter().position(|(j, _)| *j == i);
+            context! {
+                label => c.label.get(ctx.lang),
+                sortable => c.sortable,
+                sort_url => q.with_sort(m, i),
+                unsort_url => q.without_sort(m, i),
+                dir => pos.map(|p| if q.order[p].1 { "desc" } else { "asc" }),
+                priority => pos.map(|p| p + 1),
+            }
+        })
+        .collect();
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let cells: Vec<Value> = r
+                .cells
+                .iter()
+                .zip(m.columns)
+                .map(|(v, c)| {
+                    let flag = matches!(c.display, Display::Bool).then(|| query::as_text(v) == "1");
+                    context! { text => query::display(v, c.display, ctx.lang), flag }
+                })
+                .collect();
+            context! { id => r.id, url => super::link(model_url("admin_change", m, Some(r.id))), cells }
+        })
+        .collect();
+    let page_link = |p: u64| {
+        let mut x = q.clone();
+        x.page = p;
+        x.all = false;
+        x.to_query(m)
+    };
+    let lo = page.saturating_sub(3).max(1);
+    let hi = (page + 3).min(num_pages);
+    let links: Vec<Value> = (lo..=hi)
+        .map(|p| context! { number => p, url => page_link(p), current => p == page })
+        .collect();
+    let actions: Vec<Value> = m
+        .actions
+        .iter()
+        .filter(|a| ctx.can(m, a.perm))
+        .map(|a| context! { name => a.name, label => a.label.get(ctx.lang) })
+        .collect();
+    let base = model_url("admin_list", m, None);
+    let data = context! {
+        model => context! {
+            key => m.key,
+            label => m.label.get(ctx.lang),
+            plural => m.plural.get(ctx.lang),
+            add_url => ctx.can(m, Action::Add).then(|| model_url("admin_add", m, None)),
+        },
+        list_url => base.clone(),
+        columns,
+        rows,
+        filters,
+        search => q.search.clone(),
+        searchable => !m.search.is_empty(),
+        hidden_params => q.filters.iter().map(|(i, v)| context! { name => m.filters[*i].name, value => v }).collect::<Vec<_>>(),
+        order_param => q.order_param(m),
+        count,
+        page => context! {
+            number => page,
+            num_pages,
+            prev_url => (page > 1 && !show_all).then(|| page_link(page - 1)),
+            next_url => (page < num_pages && !show_all).then(|| page_link(page + 1)),
+            links => if show_all { vec![] } else { links },
+        },
+        show_all_url => (!show_all && count <= SHOW_ALL_MAX && num_pages > 1).then(|| q.with(m, |x| x.all = true)),
+        showing_all => show_all,
+        csv_url => format!("{}{}", model_url("admin_export", m, None), q.with(m, |_| {})),
+        actions,
+        query => q.to_query(m),
+    };
+    render(&state, &ctx, "admin/change_list.html", data, StatusCode::OK)
+}
+
+/// Quotes a CSV cell (RFC 4180), and defuses cells a spreadsheet would run as a formula.
+fn csv_cell(text: &str) -> String {
+    let formula = text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err();
+    let text = if formula {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[handler]
+pub fn export_csv(req: &Request, state: Data<&AppState>, Path(key): Path<String>) -> Response {
+    let ctx = match AdminCtx::gate(req, &state) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let m = match model_or_404(&state, req, &ctx, &key) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    if let Err(e) = ctx.require(m, Action::View) {
+        return error_page(&state, req, &ctx, e);
+    }
+    let q = ListQuery::parse(m, req.uri().query().unwrap_or(""));
+    let rows = match state
+        .db
+        .read(|c| query::rows(c, m, &q, ctx.owner, (CSV_MAX, 0)).map_err(AdminError::from))
+    {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, req, &ctx, e),
+    };
+    // The BOM makes Excel read the file as UTF-8, so Korean text opens intact.
+    let mut out = String::from("\u{feff}");
+    let header: Vec<String> = std::iter::once("id".to_owned())
+        .chain(m.columns.iter().map(|c| csv_cell(c.label.get(ctx.lang))))
+        .collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let mut cells = vec![r.id.to_string()];
+        for (v, c) in r.cells.iter().zip(m.columns) {
+            let text = match c.display {
+                Display::Number => query::as_text(v),
+                d => query::display(v, d, ctx.lang),
+            };
+            cells.push(csv_cell(&text));
+        }
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.csv\"", m.key),
+        )
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(out)
+}
+
+/// A selected action: the first POST shows what it will do; the second (`confirm`) runs it.
+#[handler]
+pub async fn run_action(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(key): Path<String>,
+    form: AdminForm,
+) -> Response {
+    let ctx = match AdminCtx::gate(req, &state) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let m = match model_or_404(&state, req, &ctx, &key) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let query = form
+        .get("_query")
+        .filter(|q| q.starts_with('?') && q.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("")
+        .to_owned();
+    let back = format!("{}{query}", model_url("admin_list", m, None));
+    let Some(action) = form.get("action").and_then(|a| m.action(a)) else {
+        flash(req, "error", "admin.no_action");
+        return redirect(&back);
+    };
+    if let Err(e) = ctx.require(m, action.perm) {
+        return error_page(&state, req, &ctx, e);
+    }
+    let ids = form.ids("_selected");
+    if ids.is_empty() {
+        flash(req, "error", "admin.none_selected");
+        return redirect(&back);
+    }
+    let owner = ctx.owner;
+    if form.get("confirm") == Some("yes") {
+        let (user, action_def) = (ctx.user.clone(), *action);
+        let done = write(&state, move |tx| {
+            actions::run(tx, m, &action_def, &ids, &user, owner)
+        })
+        .await;
+        return match done {
+            Ok(_) => {
+                flash(req, "success", "admin.action_done");
+                redirect(&back)
+            }
+            Err(AdminError::Protected) => {
+                flash(req, "error", "admin.protected");
+                redirect(&back)
+            }
+            Err(e) => error_page(&state, req, &ctx, e),
+        };
+    }
+    let loaded = state.db.read(|c| -> Result<_, AdminError> {
+        let mut objects = Vec::new();
+        for id in &ids {
+            let obj = store::load(c, m, *id, owner)?.ok_or(AdminError::NotFound)?;
+            objects.push(context! { id => obj.id, repr => obj.repr });
+        }
+        let related = match action.kind {
+            ActionKind::Delete => cascade::preview(c, m.table, &ids, ctx.lang)?,
+            ActionKind::Update(_) => Vec::new(),
+        };
+        Ok((objects, related))
+    });
+    let (objects, related) = match loaded {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, req, &ctx, e),
+    };
+    let protected = related.iter().any(|r| r.protected);
+    let data = context! {
+        model => context! { key => m.key, plural => m.plural.get(ctx.lang), label => m.label.get(ctx.lang) },
+        action => context! { name => action.name, label => action.label.get(ctx.lang), delete => matches!(action.kind, ActionKind::Delete) },
+        objects,
+        related,
+        protected,
+        query,
+        list_url => back,
+        post_url => model_url("admin_list", m, None),
+    };
+    render(
+        &state,
+        &ctx,
+        "admin/action_confirm.html",
+        data,
+        StatusCode::OK,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(super::csv_cell("창업, 기초"), "\"창업, 기초\"");
+        assert_eq!(super::csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_cell("a\"b,c"), "\"a\"\"b,c\"");
+        assert_eq!(
+            super::csv_cell("=HYPERLINK(\"x\")"),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(super::csv_cell("-1"), "-1", "numbers stay numbers");
+        assert_eq!(super::csv_cell("@SUM(A1)"), "'@SUM(A1)");
+    }
+}

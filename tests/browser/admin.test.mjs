@@ -1,0 +1,198 @@
+// Real-browser test of the hancup admin in headless Chromium (Debian's /usr/bin/chromium,
+// driven by playwright-core). It starts the hancup binary itself on a free port with a temp
+// database, creates a superuser non-interactively, and walks an operator's day: log in, add a
+// course with three inline lessons (first seeing a validation error), search and filter, run a
+// bulk action, delete with the cascade preview, and read the history. Any console error (a CSP
+// violation, a script error) fails the run.
+//
+//   HANCUP_BIN=path/to/hancup node tests/browser/admin.test.mjs
+//
+// Without HANCUP_BIN it looks for target/{release,debug}/hancup (or under $CARGO_TARGET_DIR).
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..", "..");
+const PASSWORD = "창업은 한 컵의 커피에서 2026";
+
+function findBinary() {
+  const targets = [process.env.CARGO_TARGET_DIR, join(root, "target")].filter(Boolean);
+  const candidates = [process.env.HANCUP_BIN]
+    .concat(targets.flatMap((t) => [join(t, "release", "hancup"), join(t, "debug", "hancup")]))
+    .filter(Boolean);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(`no hancup binary; build it first (tried ${candidates.join(", ")})`);
+  }
+  return found;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = net.createServer();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitUp(base, server) {
+  for (let i = 0; i < 100; i += 1) {
+    if (server.exitCode !== null) throw new Error("hancup exited early");
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch (_) { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("hancup did not come up");
+}
+
+const step = (name) => console.log(`· ${name}`);
+
+async function main() {
+  const started = Date.now();
+  const bin = findBinary();
+  const dir = mkdtempSync(join(tmpdir(), "hancup-browser-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    HANCUP_DATABASE__PATH: join(dir, "hancup.db"),
+    HANCUP_MEDIA__DIR: join(dir, "media"),
+    HANCUP_SERVER__BIND: `127.0.0.1:${port}`,
+    HANCUP_LOG__LEVEL: "warn",
+    HANCUP_SUPERUSER_PASSWORD: PASSWORD,
+  };
+  execFileSync(bin, ["seed", "--courses", "12", "--users", "20", "--enrollments", "60"], { env, stdio: "ignore" });
+  execFileSync(bin, ["createsuperuser", "--email", "admin@hancup.kr", "--display-name", "운영자", "--no-input"], { env, stdio: "ignore" });
+  const server = spawn(bin, ["serve"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  let browser;
+  try {
+    await waitUp(base, server);
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    const context = await browser.newContext({ locale: "ko-KR", viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems = [];
+    // Failed loads are judged by their response below (a form with errors answers 400 on purpose).
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
+    });
+    const failed = [];
+    page.on("response", (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
+    page.on("pageerror", (e) => problems.push(String(e)));
+    page.setDefaultTimeout(10000);
+
+    step("log in");
+    await page.goto(`${base}/admin`);
+    assert.match(page.url(), /\/admin\/login\?next=/);
+    await page.fill("#id_email", "admin@hancup.kr");
+    await page.fill("#id_password", PASSWORD);
+    await Promise.all([page.waitForURL(`${base}/admin`), page.click("button[type=submit]")]);
+    await page.getByRole("heading", { name: "대시보드" }).waitFor();
+
+    step("add a course with three inline lessons; see a validation error first");
+    await page.goto(`${base}/admin/course/add`);
+    await page.fill("#id_title", "브라우저로 만든 강좌");
+    await page.fill("#id_slug", "Not A Slug");
+    await page.fill("#id_description", "## 목표\n\n**브라우저** 테스트");
+    await page.locator(".markdown-preview strong", { hasText: "브라우저" }).waitFor();
+    await page.selectOption("#id_category_id", { index: 1 });
+    await page.selectOption("#id_level", "beginner");
+    await page.fill("#id_instructor_id_search", "운영자");
+    await page.locator(".autocomplete__results button").first().click();
+    assert.notEqual(await page.inputValue("#id_instructor_id"), "");
+    await page.selectOption("#id_status", "draft");
+    const lessons = [["문제 정의", "600"], ["고객 인터뷰", "900"], ["가치 제안", "1200"]];
+    for (const [i, [title, secs]] of lessons.entries()) {
+      await page.fill(`#id_lesson-${i}-title`, title);
+      await page.fill(`#id_lesson-${i}-duration_seconds`, secs);
+    }
+    await page.click("button[name=_continue]");
+    await page.locator(".field--error .errorlist").first().waitFor();
+    assert.equal(await page.inputValue("#id_title"), "브라우저로 만든 강좌", "input kept");
+    assert.equal(await page.inputValue("#id_lesson-2-title"), "가치 제안", "inline input kept");
+    await page.fill("#id_slug", "browser-course");
+    await Promise.all([page.waitForURL(/\/admin\/course\/\d+$/), page.click("button[name=_continue]")]);
+    const courseUrl = page.url();
+    await page.locator(".alert--success").waitFor();
+    assert.equal(await page.locator("input[name$='-id'][name^='lesson-']").count(), 3, "three lessons saved");
+
+    step("reorder the lessons and add one with the JavaScript controls");
+    await page.locator("[data-inline-rows] tr").first().locator("[data-move=down]").click();
+    await page.click("[data-inline-add]");
+    const rows = page.locator("[data-inline-rows] tr");
+    await page.fill(`#id_lesson-${(await rows.count()) - 1}-title`, "새로 추가한 레슨");
+    await Promise.all([page.waitForNavigation(), page.click("button[name=_continue]")]);
+    await page.locator(".alert--success").waitFor();
+    assert.equal(await page.inputValue("#id_lesson-0-title"), "고객 인터뷰", "moved down");
+    assert.equal(await page.locator("input[name$='-id'][name^='lesson-']").count(), 4);
+
+    step("search and filter the change list");
+    await page.goto(`${base}/admin/course`);
+    await page.fill("#searchbar", "브라우저");
+    await Promise.all([page.waitForURL(/q=/), page.click(".searchbar button")]);
+    await page.getByRole("link", { name: "브라우저로 만든 강좌" }).waitFor();
+    await Promise.all([page.waitForURL(/status=draft/), page.click(".changelist__filter a:text-is('초안')")]);
+    assert.match(page.url(), /q=/, "the search is kept by the filter");
+    await page.getByRole("link", { name: "브라우저로 만든 강좌" }).waitFor();
+
+    step("run a bulk action with its confirmation page");
+    await page.check("#select-all");
+    await page.selectOption("#action-select", "publish");
+    await page.click(".actions button");
+    await page.getByText("작업을 실행할까요").waitFor();
+    await Promise.all([page.waitForURL(/\/admin\/course/), page.click("button:text('예, 실행합니다')")]);
+    await page.locator(".alert--success").waitFor();
+    await page.goto(`${base}/admin/course?status=published&q=%EB%B8%8C%EB%9D%BC%EC%9A%B0%EC%A0%80`);
+    await page.getByRole("link", { name: "브라우저로 만든 강좌" }).waitFor();
+
+    step("delete with the cascade preview");
+    await page.goto(courseUrl);
+    await page.click(".deletelink");
+    await page.getByRole("heading", { name: "삭제 확인" }).waitFor();
+    await page.locator(".related", { hasText: "새로 추가한 레슨" }).waitFor();
+    await Promise.all([page.waitForURL(`${base}/admin/course`), page.click("button:text('예, 실행합니다')")]);
+    assert.equal(await page.getByRole("link", { name: "브라우저로 만든 강좌" }).count(), 0);
+
+    step("open the history");
+    await page.goto(`${courseUrl}/history`);
+    for (const what of ["추가", "변경", "삭제", "publish"]) {
+      await page.locator("table.history", { hasText: what }).waitFor();
+    }
+    await page.goto(`${base}/admin/logentry?q=%EB%B8%8C%EB%9D%BC%EC%9A%B0%EC%A0%80`);
+    await page.locator("table.result-list").waitFor();
+
+    step("phone width: the change list fits without sideways page scrolling");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto(`${base}/admin/enrollment`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `page overflows by ${overflow}px`);
+
+    assert.deepEqual(problems, [], "no console errors (CSP violations, script errors)");
+    assert.deepEqual(failed, [`400 POST ${base}/admin/course/add`], "only the invalid form answered an error");
+    console.log(`browser tests passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    if (browser) await browser.close();
+    server.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -251,3 +251,27 @@ async fn admin_posts_without_the_csrf_token_are_refused() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_admin_speaks_english_when_asked() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    let client = superuser(&app).await;
+    let resp = client
+        .get(app.url("/admin/course?status=published"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let body = resp.text().await.unwrap();
+    for text in [
+        "<html lang=\"en\"",
+        "Courses",
+        "Published",
+        "Export CSV",
+        "3 results",
+    ] {
+        assert!(body.contains(text), "{text}");
+    }
+    assert!(!body.contains("강좌 추가"));
+}

@@ -40,7 +40,7 @@ pub static USER: ModelAdmin = ModelAdmin {
     perm_model: "user",
     table: "users",
     label: l("사용자", "user"),
-    plural: l("사용자", "users"),
+    plural: l("사용자", "Users"),
     repr: "users.email",
     columns: USER_COLUMNS,
     search: &[
@@ -163,7 +163,7 @@ pub static GROUP: ModelAdmin = ModelAdmin {
     perm_model: "group",
     table: "auth_groups",
     label: l("그룹", "group"),
-    plural: l("그룹", "groups"),
+    plural: l("그룹", "Groups"),
     repr: "auth_groups.name",
     columns: &[
         col("name", l("이름", "Name"), "auth_groups.name", Text),
@@ -232,7 +232,7 @@ pub static LOG: ModelAdmin = ModelAdmin {
     perm_model: "logentry",
     table: "admin_log",
     label: l("변경 기록", "log entry"),
-    plural: l("변경 기록", "log entries"),
+    plural: l("변경 기록", "Log entries"),
     repr: "admin_log.action || ' ' || admin_log.model || ' ' || admin_log.object_repr",
     columns: LOG_COLUMNS,
     readonly: LOG_COLUMNS,

@@ -16,7 +16,7 @@ pub static CATEGORY: ModelAdmin = ModelAdmin {
     perm_model: "category",
     table: "categories",
     label: l("분야", "category"),
-    plural: l("분야", "categories"),
+    plural: l("분야", "Categories"),
     repr: "categories.name",
     columns: &[
         col("name", l("이름", "Name"), "categories.name", Text),
@@ -77,7 +77,7 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     perm_model: "course",
     table: "courses",
     label: l("강좌", "course"),
-    plural: l("강좌", "courses"),
+    plural: l("강좌", "Courses"),
     repr: "courses.title",
     joins: "LEFT JOIN categories cat ON cat.id = courses.category_id \
             LEFT JOIN users ins ON ins.id = courses.instructor_id",
@@ -227,7 +227,7 @@ pub static LESSON: ModelAdmin = ModelAdmin {
     perm_model: "lesson",
     table: "lessons",
     label: l("레슨", "lesson"),
-    plural: l("레슨", "lessons"),
+    plural: l("레슨", "Lessons"),
     repr: "lessons.title",
     joins: "LEFT JOIN courses c ON c.id = lessons.course_id",
     columns: &[

@@ -11,7 +11,7 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
     perm_model: "enrollment",
     table: "enrollments",
     label: l("수강 신청", "enrollment"),
-    plural: l("수강 신청", "enrollments"),
+    plural: l("수강 신청", "Enrollments"),
     repr: "'#' || enrollments.id",
     joins: "LEFT JOIN users u ON u.id = enrollments.user_id \
             LEFT JOIN courses c ON c.id = enrollments.course_id",

@@ -66,7 +66,8 @@ pub fn in_group(conn: &Connection, user_id: i64, group: &str) -> Result<bool, Ac
 }
 
 /// May `user` do `action` on the course `course_id` (`None`: on courses in general, e.g. add)?
-/// Staff with the permission may act on any course; instructors only on their own.
+/// Superusers and staff with the permission may act on any course; members of the instructors
+/// group — staff or not — only on the courses they teach (the admin applies the same rule).
 pub fn can_on_course(
     conn: &Connection,
     user: &User,
@@ -76,7 +77,10 @@ pub fn can_on_course(
     if !has_perm(conn, user, &codename("catalog", action, "course"))? {
         return Ok(false);
     }
-    if user.is_superuser || user.is_staff {
+    if user.is_superuser {
+        return Ok(true);
+    }
+    if user.is_staff && !in_group(conn, user.id, INSTRUCTORS_GROUP)? {
         return Ok(true);
     }
     match course_id {

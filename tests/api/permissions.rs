@@ -122,3 +122,23 @@ async fn staff_with_the_permission_act_on_any_course_and_superusers_on_everythin
         "inactive users hold nothing"
     );
 }
+
+#[tokio::test]
+async fn staff_instructors_are_still_limited_to_their_own_courses() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    app.exec(|tx| {
+        tx.execute("UPDATE users SET is_staff = 1 WHERE id = ?1", [ids.kim])?;
+        tx.execute(
+            "INSERT INTO user_groups (user_id, group_id) SELECT ?1, id FROM auth_groups WHERE name = 'instructors'",
+            [ids.kim],
+        )?;
+        Ok(())
+    });
+    let kim = user(&app, ids.kim);
+    assert!(can(&app, &kim, Action::Change, Some(ids.growth)), "her own");
+    assert!(
+        !can(&app, &kim, Action::Change, Some(ids.pitch)),
+        "being staff does not lift the instructor rule"
+    );
+}

@@ -256,6 +256,9 @@ pub struct ModelAdmin {
     pub touch: Option<&'static str>,
     /// No add, change or delete through the admin whatever the permissions (the log).
     pub read_only: bool,
+    /// Rows come from the site (a learner's question or review): the admin changes and deletes
+    /// them but never adds one, whatever the permissions.
+    pub no_add: bool,
     /// Users: a password pair on add, and a separate change-password form.
     pub password: bool,
 }
@@ -285,6 +288,7 @@ impl ModelAdmin {
         per_page: 50,
         touch: None,
         read_only: false,
+        no_add: false,
         password: false,
     };
 

@@ -1,7 +1,14 @@
-//! Registrations of the learning tables (enrollments; the learning module adds its own here).
+//! Registrations of the learning tables: enrollments, and the learners' questions, answers and
+//! reviews (changed, hidden and deleted here, never added: they come from the site), notices
+//! (site-wide when no course) with the pin actions. Certificates are not registered: their key
+//! is the text `code` of a `WITHOUT ROWID` table, and the admin keys every object by an integer
+//! `id` (URLs, `admin_log.object_id`).
 
-use super::super::registry::Display::{DateTime, Number, Text};
-use super::super::registry::{col, field, l, Filter, FilterKind, ModelAdmin, SearchField, Widget};
+use super::super::registry::ActionKind::Update;
+use super::super::registry::Display::{Bool, Choices, DateTime, Number, Text};
+use super::super::registry::{
+    col, field, l, ActionDef, Choice, Field, Filter, FilterKind, ModelAdmin, SearchField, Widget,
+};
 use super::*;
 
 pub static ENROLLMENT: ModelAdmin = ModelAdmin {
@@ -75,5 +82,372 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
         ),
     ],
     actions: &[DELETE_SELECTED],
+    ..ModelAdmin::DEFAULT
+};
+
+const HIDE: ActionDef = ActionDef {
+    name: "hide",
+    label: l("선택한 항목 숨기기", "Hide selected"),
+    perm: Action::Change,
+    kind: Update("is_hidden = 1"),
+};
+
+const SHOW: ActionDef = ActionDef {
+    name: "show",
+    label: l("선택한 항목 보이기", "Show selected"),
+    perm: Action::Change,
+    kind: Update("is_hidden = 0"),
+};
+
+const HIDDEN_FIELD: Field = Field {
+    required: false,
+    ..field("is_hidden", l("숨김", "Hidden"), Widget::Checkbox)
+};
+
+const COURSE_FILTER: Filter = Filter {
+    name: "course",
+    label: l("강좌", "Course"),
+    sql: "",
+    kind: FilterKind::Fk {
+        table: "courses",
+        label_sql: "title",
+    },
+};
+
+const HIDDEN_FILTER: Filter = Filter {
+    name: "is_hidden",
+    label: l("숨김", "Hidden"),
+    sql: "",
+    kind: FilterKind::Bool,
+};
+
+pub static QUESTION: ModelAdmin = ModelAdmin {
+    key: "question",
+    area: "learning",
+    area_label: LEARNING,
+    perm_model: "question",
+    table: "questions",
+    label: l("질문", "question"),
+    plural: l("질문", "Questions"),
+    repr: "questions.title",
+    joins: "LEFT JOIN courses c ON c.id = questions.course_id \
+            LEFT JOIN users u ON u.id = questions.user_id",
+    columns: &[
+        col("id", l("번호", "ID"), "questions.id", Number),
+        col("title", l("제목", "Title"), "questions.title", Text),
+        col("course", l("강좌", "Course"), "c.title", Text),
+        col("author", l("작성자", "Author"), "u.display_name", Text),
+        col(
+            "answer_count",
+            l("답변 수", "Answers"),
+            "questions.answer_count",
+            Number,
+        ),
+        col(
+            "is_hidden",
+            l("숨김", "Hidden"),
+            "questions.is_hidden",
+            Bool,
+        ),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "questions.created_at",
+            DateTime,
+        ),
+    ],
+    search: &[
+        SearchField::Like("questions.title"),
+        SearchField::Like("questions.body"),
+    ],
+    filters: &[
+        Filter {
+            sql: "questions.course_id",
+            ..COURSE_FILTER
+        },
+        Filter {
+            sql: "questions.is_hidden",
+            ..HIDDEN_FILTER
+        },
+        Filter {
+            sql: "questions.created_at",
+            ..CREATED
+        },
+    ],
+    ordering: &["-created_at"],
+    fields: &[
+        field("title", l("제목", "Title"), Widget::Text { max: 200 }),
+        field(
+            "body",
+            l("본문 (마크다운)", "Body (markdown)"),
+            Widget::Markdown { max: 20_000 },
+        ),
+        HIDDEN_FIELD,
+    ],
+    readonly: &[
+        col("course", l("강좌", "Course"), "c.title", Text),
+        col("author", l("작성자", "Author"), "u.display_name", Text),
+        col(
+            "answer_count",
+            l("답변 수", "Answers"),
+            "questions.answer_count",
+            Number,
+        ),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "questions.created_at",
+            DateTime,
+        ),
+        col(
+            "updated_at",
+            l("고친 날짜", "Updated"),
+            "questions.updated_at",
+            DateTime,
+        ),
+    ],
+    actions: &[DELETE_SELECTED, HIDE, SHOW],
+    touch: Some("updated_at"),
+    no_add: true,
+    ..ModelAdmin::DEFAULT
+};
+
+pub static ANSWER: ModelAdmin = ModelAdmin {
+    key: "answer",
+    area: "learning",
+    area_label: LEARNING,
+    perm_model: "answer",
+    table: "answers",
+    label: l("답변", "answer"),
+    plural: l("답변", "Answers"),
+    repr: "'#' || answers.id",
+    joins: "LEFT JOIN questions q ON q.id = answers.question_id \
+            LEFT JOIN users u ON u.id = answers.user_id",
+    columns: &[
+        col("id", l("번호", "ID"), "answers.id", Number),
+        col("question", l("질문", "Question"), "q.title", Text),
+        col("author", l("작성자", "Author"), "u.display_name", Text),
+        col("is_hidden", l("숨김", "Hidden"), "answers.is_hidden", Bool),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "answers.created_at",
+            DateTime,
+        ),
+    ],
+    search: &[SearchField::Like("answers.body")],
+    filters: &[
+        Filter {
+            sql: "answers.is_hidden",
+            ..HIDDEN_FILTER
+        },
+        Filter {
+            sql: "answers.created_at",
+            ..CREATED
+        },
+    ],
+    ordering: &["-created_at"],
+    fields: &[
+        field(
+            "body",
+            l("본문 (마크다운)", "Body (markdown)"),
+            Widget::Markdown { max: 20_000 },
+        ),
+        HIDDEN_FIELD,
+    ],
+    readonly: &[
+        col("question", l("질문", "Question"), "q.title", Text),
+        col("author", l("작성자", "Author"), "u.display_name", Text),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "answers.created_at",
+            DateTime,
+        ),
+        col(
+            "updated_at",
+            l("고친 날짜", "Updated"),
+            "answers.updated_at",
+            DateTime,
+        ),
+    ],
+    actions: &[DELETE_SELECTED, HIDE, SHOW],
+    touch: Some("updated_at"),
+    no_add: true,
+    ..ModelAdmin::DEFAULT
+};
+
+/// A notice without a course is site-wide; the list shows it so (a course title is never empty).
+const SITE_WIDE: &[Choice] = &[choice("", "전체 공지", "Site-wide")];
+
+pub static NOTICE: ModelAdmin = ModelAdmin {
+    key: "notice",
+    area: "learning",
+    area_label: LEARNING,
+    perm_model: "notice",
+    table: "notices",
+    label: l("공지", "notice"),
+    plural: l("공지", "Notices"),
+    repr: "notices.title",
+    joins: "LEFT JOIN courses c ON c.id = notices.course_id",
+    columns: &[
+        col("id", l("번호", "ID"), "notices.id", Number),
+        col("title", l("제목", "Title"), "notices.title", Text),
+        col(
+            "course",
+            l("강좌", "Course"),
+            "COALESCE(c.title, '')",
+            Choices(SITE_WIDE),
+        ),
+        col("is_pinned", l("고정", "Pinned"), "notices.is_pinned", Bool),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "notices.created_at",
+            DateTime,
+        ),
+    ],
+    search: &[
+        SearchField::Like("notices.title"),
+        SearchField::Like("notices.body"),
+    ],
+    filters: &[
+        Filter {
+            name: "is_pinned",
+            label: l("고정", "Pinned"),
+            sql: "notices.is_pinned",
+            kind: FilterKind::Bool,
+        },
+        Filter {
+            sql: "notices.course_id",
+            ..COURSE_FILTER
+        },
+    ],
+    ordering: &["-is_pinned", "-created_at"],
+    fields: &[
+        Field {
+            required: false,
+            ..field(
+                "course_id",
+                l("강좌 (비우면 전체 공지)", "Course (empty: site-wide)"),
+                Widget::Fk {
+                    table: "courses",
+                    label_sql: "title",
+                    autocomplete: false,
+                },
+            )
+        },
+        field(
+            "author_id",
+            l("작성자", "Author"),
+            Widget::Fk {
+                table: "users",
+                label_sql: "display_name || ' <' || email || '>'",
+                autocomplete: true,
+            },
+        ),
+        field("title", l("제목", "Title"), Widget::Text { max: 200 }),
+        Field {
+            required: false,
+            ..field(
+                "body",
+                l("본문 (마크다운)", "Body (markdown)"),
+                Widget::Markdown { max: 20_000 },
+            )
+        },
+        Field {
+            required: false,
+            ..field("is_pinned", l("고정", "Pinned"), Widget::Checkbox)
+        },
+    ],
+    readonly: &[col(
+        "created_at",
+        l("만든 날짜", "Created"),
+        "notices.created_at",
+        DateTime,
+    )],
+    actions: &[
+        DELETE_SELECTED,
+        ActionDef {
+            name: "pin",
+            label: l("선택한 공지 고정", "Mark pinned"),
+            perm: Action::Change,
+            kind: Update("is_pinned = 1"),
+        },
+        ActionDef {
+            name: "unpin",
+            label: l("선택한 공지 고정 해제", "Unpin"),
+            perm: Action::Change,
+            kind: Update("is_pinned = 0"),
+        },
+    ],
+    ..ModelAdmin::DEFAULT
+};
+
+const RATINGS: &[Choice] = &[
+    choice("1", "★1", "1 star"),
+    choice("2", "★2", "2 stars"),
+    choice("3", "★3", "3 stars"),
+    choice("4", "★4", "4 stars"),
+    choice("5", "★5", "5 stars"),
+];
+
+pub static REVIEW: ModelAdmin = ModelAdmin {
+    key: "review",
+    area: "learning",
+    area_label: LEARNING,
+    perm_model: "review",
+    table: "reviews",
+    label: l("수강평", "review"),
+    plural: l("수강평", "Reviews"),
+    repr: "'#' || reviews.id",
+    joins: "LEFT JOIN courses c ON c.id = reviews.course_id \
+            LEFT JOIN users u ON u.id = reviews.user_id",
+    columns: &[
+        col("id", l("번호", "ID"), "reviews.id", Number),
+        col("course", l("강좌", "Course"), "c.title", Text),
+        col("author", l("작성자", "Author"), "u.display_name", Text),
+        col("rating", l("별점", "Rating"), "reviews.rating", Number),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "reviews.created_at",
+            DateTime,
+        ),
+    ],
+    search: &[SearchField::Like("reviews.body")],
+    filters: &[
+        Filter {
+            name: "rating",
+            label: l("별점", "Rating"),
+            sql: "reviews.rating",
+            kind: FilterKind::Choices(RATINGS),
+        },
+        Filter {
+            sql: "reviews.course_id",
+            ..COURSE_FILTER
+        },
+    ],
+    ordering: &["-created_at"],
+    readonly: &[
+        col("course", l("강좌", "Course"), "c.title", Text),
+        col("author", l("작성자", "Author"), "u.display_name", Text),
+        col("rating", l("별점", "Rating"), "reviews.rating", Number),
+        col("body", l("내용", "Review"), "reviews.body", Text),
+        col(
+            "created_at",
+            l("만든 날짜", "Created"),
+            "reviews.created_at",
+            DateTime,
+        ),
+        col(
+            "updated_at",
+            l("고친 날짜", "Updated"),
+            "reviews.updated_at",
+            DateTime,
+        ),
+    ],
+    actions: &[DELETE_SELECTED],
+    no_add: true,
     ..ModelAdmin::DEFAULT
 };

@@ -8,7 +8,7 @@ mod learning;
 
 pub use accounts::{GROUP, LOG, USER};
 pub use catalog::{CATEGORY, COURSE, LESSON};
-pub use learning::ENROLLMENT;
+pub use learning::{ANSWER, ENROLLMENT, NOTICE, QUESTION, REVIEW};
 
 use super::registry::ActionKind::Delete;
 use super::registry::{choice, l, ActionDef, Choice, Filter, FilterKind, Label, ModelAdmin};
@@ -27,6 +27,10 @@ pub static REGISTRY: &[&ModelAdmin] = &[
     &COURSE,
     &LESSON,
     &ENROLLMENT,
+    &QUESTION,
+    &ANSWER,
+    &NOTICE,
+    &REVIEW,
     &USER,
     &GROUP,
     &LOG,

@@ -5,6 +5,7 @@ mod account_passwords;
 mod accounts_api;
 mod accounts_pages;
 mod authoring_api;
+mod authorization;
 mod backups;
 mod browser;
 mod catalog_api;

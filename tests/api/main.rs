@@ -13,6 +13,7 @@ mod cli;
 mod community_api;
 mod data;
 mod helpers;
+mod hostile_input;
 mod learning_api;
 mod learning_pages;
 mod login_limits;

@@ -319,11 +319,7 @@ impl CommunityApi {
                 }
                 match input.body {
                     Some(b) => qa::edit_answer(tx, &user, id, Some(&b)),
-                    None => Ok(tx.query_row(
-                        "SELECT question_id FROM answers WHERE id = ?1",
-                        [id],
-                        |r| r.get(0),
-                    )?),
+                    None => qa::question_of_answer(tx, id),
                 }
             })
             .await?;

@@ -14,14 +14,17 @@ mod pagination;
 mod params;
 mod payload;
 mod schema;
+mod spec;
 
 use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::{header, StatusCode};
 use poem::web::Html;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route};
-use poem_openapi::error::{ContentTypeError, ParseParamError, ParseRequestPayloadError};
+use poem_openapi::error::{
+    ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
+};
 use poem_openapi::OpenApiService;
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub use auth::require_user;
 pub use error::ApiError;
@@ -36,41 +39,6 @@ type Apis = (
     community::CommunityApi,
     authoring::AuthoringApi,
 );
-
-/// Operations that need an authenticated caller; the spec marks them with both schemes.
-const PROTECTED: &[&str] = &[
-    "enrollment_create",
-    "enrollment_destroy",
-    "me_enrollments_list",
-    "progress_retrieve",
-    "lesson_progress_update",
-    "lesson_progress_destroy",
-    "questions_create",
-    "questions_partial_update",
-    "questions_destroy",
-    "answers_create",
-    "answers_partial_update",
-    "answers_destroy",
-    "questions_accept",
-    "notices_create",
-    "course_notices_create",
-    "reviews_create",
-    "reviews_partial_update",
-    "reviews_destroy",
-    "courses_create",
-    "courses_partial_update",
-    "courses_destroy",
-    "lessons_create",
-    "lessons_partial_update",
-    "lessons_destroy",
-    "lessons_reorder",
-    "auth_logout",
-    "auth_logoutall",
-    "auth_me",
-    "auth_me_update",
-    "auth_tokens_list",
-    "auth_tokens_destroy",
-];
 
 fn service() -> OpenApiService<Apis, ()> {
     let apis = (
@@ -89,44 +57,9 @@ fn service() -> OpenApiService<Apis, ()> {
     )
 }
 
-/// Adds the security schemes poem-openapi cannot express here (a token in either of two
-/// schemes, or the session cookie) and marks the protected operations.
-fn with_security(spec: &str) -> String {
-    let Ok(mut doc) = serde_json::from_str::<Value>(spec) else {
-        return spec.to_owned();
-    };
-    doc["components"]["securitySchemes"] = json!({
-        "tokenAuth": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A token from POST /api/v1/auth/login. `Authorization: Token <token>` is accepted too."
-        },
-        "sessionAuth": {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": "hancup_session",
-            "description": "The browser session; writes also need the X-CSRFToken header (the csrftoken cookie's value)."
-        }
-    });
-    if let Some(paths) = doc["paths"].as_object_mut() {
-        for item in paths.values_mut() {
-            let Some(ops) = item.as_object_mut() else {
-                continue;
-            };
-            for op in ops.values_mut() {
-                let id = op["operationId"].as_str().unwrap_or("");
-                if PROTECTED.contains(&id) {
-                    op["security"] = json!([{ "tokenAuth": [] }, { "sessionAuth": [] }]);
-                }
-            }
-        }
-    }
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned())
-}
-
 /// The OpenAPI document as JSON text (also used by tests and `hancup check`).
 pub fn spec_json() -> String {
-    with_security(&service().spec())
+    spec::complete(&service().spec())
 }
 
 pub fn json_error(status: StatusCode, detail: &str) -> Response {
@@ -155,7 +88,7 @@ async fn refuse_bad_tokens<E: Endpoint>(next: E, req: Request) -> poem::Result<R
 pub fn routes() -> impl Endpoint {
     let svc = service();
     let original = svc.spec();
-    let spec = with_security(&original);
+    let spec = spec::complete(&original);
     let docs = svc.swagger_ui_html().replace(&original, &spec);
     // Mounted without stripping "/api", so the spec documents full paths like /api/v1/courses.
     Route::new()
@@ -176,6 +109,13 @@ pub fn routes() -> impl Endpoint {
             svc.into_endpoint().around(refuse_bad_tokens),
         )
         .catch_error(|_: NotFoundError| async { json_error(StatusCode::NOT_FOUND, "Not found.") })
+        // An id that is no number (or past i64): a 400 in the documented JSON shape.
+        .catch_error(|e: ParsePathError| async move {
+            json_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid path parameter: {}", e.reason),
+            )
+        })
         .catch_error(|e: ParseParamError| async move {
             Response::builder()
                 .status(StatusCode::BAD_REQUEST)

@@ -333,6 +333,11 @@ fn answer_row(conn: &Connection, id: i64) -> Result<(i64, i64), LearningError> {
         .ok_or(LearningError::NotFound)
 }
 
+/// The question an answer belongs to; `NotFound` when there is no such answer.
+pub fn question_of_answer(conn: &Connection, id: i64) -> Result<i64, LearningError> {
+    Ok(answer_row(conn, id)?.0)
+}
+
 pub fn edit_answer(
     conn: &Connection,
     user: &User,

@@ -17,6 +17,7 @@ mod browser;
 mod catalog_api;
 mod cli;
 mod community_api;
+mod crash;
 mod data;
 mod helpers;
 mod hostile_input;

@@ -25,7 +25,7 @@ fn start(db: &Path, port: u16) -> Child {
             cmd.env_remove(k);
         }
     }
-    let child = cmd
+    let mut child = cmd
         .env("HANCUP_DATABASE__PATH", db)
         .env("HANCUP_SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("HANCUP_LOG__LEVEL", "error")
@@ -41,6 +41,8 @@ fn start(db: &Path, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("hancup did not start listening");
 }
 
@@ -51,8 +53,11 @@ struct Acknowledged {
     questions: HashSet<i64>,
 }
 
+/// (id, token) of a user, or (id, slug) of a course.
+type Ids = Vec<(i64, String)>;
+
 /// Users with tokens and published courses with lessons, made before the first start.
-fn prepare(dir: &Path) -> (std::path::PathBuf, Vec<(i64, String)>, Vec<(i64, String)>) {
+fn prepare(dir: &Path) -> (std::path::PathBuf, Ids, Ids) {
     let db_path = dir.join("crash.db");
     let env = vec![(
         "HANCUP_DATABASE__PATH".to_owned(),

@@ -9,7 +9,7 @@ use poem::session::Session;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
-use super::{account_error_page, flash, local_path, redirect, render, PageCtx, PostForm};
+use super::{account_error_page, flash, local_path, redirect, render, to_login, PageCtx, PostForm};
 use crate::accounts::flows::RegisterInput;
 use crate::accounts::keys::now;
 use crate::accounts::{sessions, tokens, AccountError, User};
@@ -36,12 +36,6 @@ fn log_in(req: &Request, state: &AppState, user: &User) {
         s.renew();
     }
     csrf::rotate(req, state);
-}
-
-/// The redirect to the login page that comes back here, for pages that need a user.
-fn to_login(ctx: &PageCtx) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
-    redirect(&format!("{}?next={next}", url("login")))
 }
 
 fn form_page(

@@ -8,8 +8,8 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::{
-    cached, flash, learning_error_page, learning_message, redirect, render, render_cached, PageCtx,
-    PostForm,
+    cached, flash, learning_error_page, learning_message, redirect, render, render_cached,
+    to_login, PageCtx, PostForm,
 };
 use crate::catalog;
 use crate::fields::FieldErrors;
@@ -124,15 +124,6 @@ pub fn course_page(
 pub fn course_detail(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
     course_page(&state, &ctx, &slug_param(req), None, StatusCode::OK)
-}
-
-/// The redirect to log in and come back, for visitors.
-fn to_login(ctx: &PageCtx) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
-    redirect(&format!(
-        "{}?next={next}",
-        url_for("login", &[]).unwrap_or_default()
-    ))
 }
 
 #[handler]

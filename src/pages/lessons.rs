@@ -9,7 +9,7 @@ use poem::{handler, Request, Response};
 use serde::Serialize;
 
 use super::course::slug_param;
-use super::{flash, learning_error_page, redirect, render, PageCtx, PostForm};
+use super::{flash, learning_error_page, redirect, render, to_login, PageCtx, PostForm};
 use crate::learning::{enrollment, lessons, notices, progress, visible_course, LearningError};
 use crate::paging::Paging;
 use crate::web::routes::{query_string, url_for};
@@ -21,14 +21,6 @@ fn lesson_url(slug: &str, position: i64) -> String {
         &[("slug", slug), ("position", &position.to_string())],
     )
     .unwrap_or_default()
-}
-
-fn to_login(ctx: &PageCtx) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
-    redirect(&format!(
-        "{}?next={next}",
-        url_for("login", &[]).unwrap_or_default()
-    ))
 }
 
 #[handler]

@@ -271,6 +271,13 @@ pub fn cached(state: &AppState, ctx: &PageCtx, generation: u64) -> Option<Respon
         .map(|b| html(StatusCode::OK, b))
 }
 
+/// The redirect to the login page that comes back to this page afterwards.
+pub fn to_login(ctx: &PageCtx) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
+    let login = crate::web::routes::url_for("login", &[]).unwrap_or_default();
+    redirect(&format!("{login}?next={next}"))
+}
+
 /// 303 to a local path.
 pub fn redirect(to: &str) -> Response {
     Response::builder()

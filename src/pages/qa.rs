@@ -9,21 +9,15 @@ use poem::{handler, Request, Response};
 use serde::Serialize;
 
 use super::course::slug_param;
-use super::{flash, learning_error_page, learning_message, redirect, render, PageCtx, PostForm};
+use super::{
+    flash, learning_error_page, learning_message, redirect, render, to_login, PageCtx, PostForm,
+};
 use crate::accounts::User;
 use crate::fields::FieldErrors;
 use crate::learning::{self, is_enrolled, is_moderator, may_change_course, qa, LearningError};
 use crate::paging::Paging;
 use crate::web::routes::{query_string, url_for};
 use crate::web::AppState;
-
-fn to_login(ctx: &PageCtx) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
-    redirect(&format!(
-        "{}?next={next}",
-        url_for("login", &[]).unwrap_or_default()
-    ))
-}
 
 fn question_url(id: i64) -> String {
     url_for("question", &[("id", &id.to_string())]).unwrap_or_default()

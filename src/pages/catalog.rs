@@ -5,10 +5,10 @@ use minijinja::{context, Value};
 use poem::http::{header, StatusCode};
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
-use serde::Serialize;
 
 use super::{
-    cached, catalog_error_page as error_page, not_found_page, render, render_cached, PageCtx,
+    cached, catalog_error_page as error_page, not_found_page, page_nav, render, render_cached,
+    PageCtx,
 };
 use crate::catalog::{self, CatalogError, CourseQuery, Level, RawCourseQuery};
 use crate::fields::FieldErrors;
@@ -61,24 +61,6 @@ fn raw_query(req: &Request) -> RawCourseQuery {
     raw
 }
 
-#[derive(Serialize)]
-struct PageLink {
-    number: i64,
-    url: Option<String>,
-    current: bool,
-}
-
-#[derive(Serialize)]
-struct CatalogPage {
-    count: i64,
-    number: i64,
-    num_pages: i64,
-    results: Vec<catalog::CourseSummary>,
-    prev_url: Option<String>,
-    next_url: Option<String>,
-    page_links: Vec<PageLink>,
-}
-
 /// The catalog URL for `page`, keeping every filter the visitor chose.
 fn catalog_url(raw: &RawCourseQuery, page: i64) -> String {
     let page_text = if page > 1 {
@@ -103,30 +85,6 @@ fn catalog_url(raw: &RawCourseQuery, page: i64) -> String {
         ("page_size", &size),
         ("page", &page_text),
     ])
-}
-
-/// First, last, and the two pages either side of the current one; `None` URLs are gaps.
-fn page_links(raw: &RawCourseQuery, number: i64, num_pages: i64) -> Vec<PageLink> {
-    let mut links = Vec::new();
-    let mut last_shown = 0;
-    for n in 1..=num_pages {
-        if n == 1 || n == num_pages || (n - number).abs() <= 2 {
-            if n > last_shown + 1 {
-                links.push(PageLink {
-                    number: 0,
-                    url: None,
-                    current: false,
-                });
-            }
-            links.push(PageLink {
-                number: n,
-                url: Some(catalog_url(raw, n)),
-                current: n == number,
-            });
-            last_shown = n;
-        }
-    }
-    links
 }
 
 /// A visitor-facing sentence for the first invalid filter.
@@ -167,21 +125,14 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
         .and_then(|q| state.db.read(|conn| catalog::list_courses(conn, &q)));
     match found {
         Ok(found) => {
-            let page = CatalogPage {
-                prev_url: found
-                    .has_previous()
-                    .then(|| catalog_url(&raw, found.number - 1)),
-                next_url: found
-                    .has_next()
-                    .then(|| catalog_url(&raw, found.number + 1)),
-                page_links: page_links(&raw, found.number, found.num_pages),
-                count: found.count,
-                number: found.number,
-                num_pages: found.num_pages,
-                results: found.results,
-            };
-            let data =
-                context! { filters, levels, categories, page => Value::from_serialize(&page) };
+            let page = page_nav(
+                found.count,
+                found.number,
+                found.page_size,
+                Value::from_serialize(&found.results),
+                |n| catalog_url(&raw, n),
+            );
+            let data = context! { filters, levels, categories, page };
             render_cached(&state, &ctx, generation, "catalog.html", data)
         }
         // Bad filters re-render the form with the visitor's input and one clear message.

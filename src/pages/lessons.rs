@@ -6,10 +6,9 @@ use minijinja::{context, Value};
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
-use serde::Serialize;
 
 use super::course::slug_param;
-use super::{flash, learning_error_page, redirect, render, to_login, PageCtx, PostForm};
+use super::{flash, learning_error_page, page_nav, redirect, render, to_login, PageCtx, PostForm};
 use crate::learning::{enrollment, lessons, notices, progress, visible_course, LearningError};
 use crate::paging::Paging;
 use crate::web::routes::{query_string, url_for};
@@ -95,13 +94,6 @@ pub async fn lesson_complete(
     }
 }
 
-#[derive(Serialize)]
-struct PageLink {
-    number: i64,
-    url: Option<String>,
-    current: bool,
-}
-
 #[handler]
 pub fn my_courses(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
@@ -130,28 +122,18 @@ pub fn my_courses(req: &Request, state: Data<&AppState>) -> Response {
         Ok(v) => v,
         Err(e) => return learning_error_page(&state, &ctx, e),
     };
-    let num_pages = ((list.count + list.page_size - 1) / list.page_size).max(1);
     let base = url_for("my_courses", &[]).unwrap_or_default();
     let link = |n: i64| {
         let p = if n > 1 { n.to_string() } else { String::new() };
         format!("{base}{}", query_string(&[("page", &p)]))
     };
-    let page_links: Vec<PageLink> = (1..=num_pages)
-        .map(|n| PageLink {
-            number: n,
-            url: Some(link(n)),
-            current: n == list.page,
-        })
-        .collect();
-    let courses = context! {
-        count => list.count,
-        number => list.page,
-        num_pages,
-        results => Value::from_serialize(&list.results),
-        prev_url => list.has_previous().then(|| link(list.page - 1)),
-        next_url => list.has_next().then(|| link(list.page + 1)),
-        page_links => Value::from_serialize(&page_links),
-    };
+    let courses = page_nav(
+        list.count,
+        list.page,
+        list.page_size,
+        Value::from_serialize(&list.results),
+        link,
+    );
     render(
         &state,
         &ctx,

@@ -271,6 +271,55 @@ pub fn cached(state: &AppState, ctx: &PageCtx, generation: u64) -> Option<Respon
         .map(|b| html(StatusCode::OK, b))
 }
 
+#[derive(Serialize)]
+struct PageLink {
+    number: i64,
+    url: Option<String>,
+    current: bool,
+}
+
+/// The navigation every paginated list renders (`_pagination.html`): count, number, num_pages,
+/// the results, previous / next URLs and page links — first, last and two either side of the
+/// current page, with a URL-less entry for each gap. `link(n)` builds a page's URL so it keeps
+/// the list's own filters.
+pub fn page_nav(
+    count: i64,
+    number: i64,
+    page_size: i64,
+    results: Value,
+    link: impl Fn(i64) -> String,
+) -> Value {
+    let num_pages = ((count + page_size - 1) / page_size.max(1)).max(1);
+    let mut page_links = Vec::new();
+    let mut last_shown = 0;
+    for n in 1..=num_pages {
+        if n == 1 || n == num_pages || (n - number).abs() <= 2 {
+            if n > last_shown + 1 {
+                page_links.push(PageLink {
+                    number: 0,
+                    url: None,
+                    current: false,
+                });
+            }
+            page_links.push(PageLink {
+                number: n,
+                url: Some(link(n)),
+                current: n == number,
+            });
+            last_shown = n;
+        }
+    }
+    context! {
+        count,
+        number,
+        num_pages,
+        results,
+        prev_url => (number > 1).then(|| link(number - 1)),
+        next_url => (number < num_pages).then(|| link(number + 1)),
+        page_links => Value::from_serialize(&page_links),
+    }
+}
+
 /// The redirect to the login page that comes back to this page afterwards.
 pub fn to_login(ctx: &PageCtx) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();

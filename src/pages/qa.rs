@@ -6,11 +6,11 @@ use minijinja::{context, Value};
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
-use serde::Serialize;
 
 use super::course::slug_param;
 use super::{
-    flash, learning_error_page, learning_message, redirect, render, to_login, PageCtx, PostForm,
+    flash, learning_error_page, learning_message, page_nav, redirect, render, to_login, PageCtx,
+    PostForm,
 };
 use crate::accounts::User;
 use crate::fields::FieldErrors;
@@ -21,13 +21,6 @@ use crate::web::AppState;
 
 fn question_url(id: i64) -> String {
     url_for("question", &[("id", &id.to_string())]).unwrap_or_default()
-}
-
-#[derive(Serialize)]
-struct PageLink {
-    number: i64,
-    url: Option<String>,
-    current: bool,
 }
 
 fn query_value(req: &Request, name: &str) -> Option<String> {
@@ -70,23 +63,13 @@ fn list_page(
             query_string(&[("search", &search), ("page", &p)])
         )
     };
-    let num_pages = ((page.count + page.page_size - 1) / page.page_size).max(1);
-    let page_links: Vec<PageLink> = (1..=num_pages)
-        .map(|n| PageLink {
-            number: n,
-            url: Some(link(n)),
-            current: n == page.page,
-        })
-        .collect();
-    let question_page = context! {
-        count => page.count,
-        number => page.page,
-        num_pages,
-        results => Value::from_serialize(&page.results),
-        prev_url => page.has_previous().then(|| link(page.page - 1)),
-        next_url => page.has_next().then(|| link(page.page + 1)),
-        page_links => Value::from_serialize(&page_links),
-    };
+    let question_page = page_nav(
+        page.count,
+        page.page,
+        page.page_size,
+        Value::from_serialize(&page.results),
+        link,
+    );
     let (form_values, errors, message) = match form {
         Some((f, e, m)) => (
             context! { title => f.get("title"), body => f.get("body") },

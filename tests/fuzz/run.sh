@@ -55,6 +55,13 @@ run_hancup() {
         HANCUP_DATABASE__PATH="$WORK/fuzz.db" HANCUP_SERVER__BIND="127.0.0.1:$PORT" \
         HANCUP_LOG__LEVEL=warn HANCUP_BACKUP__DIR="$WORK/backups" "$BIN" "$@"
 }
+# The same, replacing the calling (sub)shell, so `$!` of a backgrounded call is the server itself
+# and the cleanup's kill reaches it (a backgrounded function would leave the server orphaned).
+exec_hancup() {
+    exec env $(env | sed -n 's/^\(HANCUP_[A-Z_]*\)=.*/-u \1/p') \
+        HANCUP_DATABASE__PATH="$WORK/fuzz.db" HANCUP_SERVER__BIND="127.0.0.1:$PORT" \
+        HANCUP_LOG__LEVEL=warn HANCUP_BACKUP__DIR="$WORK/backups" "$BIN" "$@"
+}
 
 EXTRA_ENV=
 echo "== seeding $WORK/fuzz.db"
@@ -62,7 +69,7 @@ run_hancup seed --courses 30 --users 60 --enrollments 300 >/dev/null
 EXTRA_ENV=HANCUP_SUPERUSER_PASSWORD=gwangjang-market-noodles-26 run_hancup createsuperuser \
     --email staff@fuzz.test --display-name 'Fuzz Staff' --no-input >/dev/null
 
-EXTRA_ENV= run_hancup serve >"$WORK/server.log" 2>&1 &
+(exec_hancup serve) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
     curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break

@@ -61,7 +61,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         &config.server.secret_key,
     )?;
     let mailer = mail::Mailer::new(&config.mail);
-    Ok(AppState {
+    Ok(AppState::new(web::Shared {
         metrics: Arc::new(ops::metrics::Metrics::new()),
         db,
         config: Arc::new(config),
@@ -70,5 +70,5 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         cache,
         accounts,
         mailer,
-    })
+    }))
 }

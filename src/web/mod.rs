@@ -27,9 +27,26 @@ use cache::ResponseCache;
 use i18n::Catalogs;
 use templates::Templates;
 
-/// Cheap to clone; given to every handler through poem's `Data`.
+/// Given to every handler through poem's `Data`, which clones it into every request: one shared
+/// allocation, so a clone is a single reference-count increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What `AppState` shares.
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub catalogs: Arc<Catalogs>,

@@ -23,6 +23,7 @@ mod helpers;
 mod hostile_input;
 mod learning_api;
 mod learning_pages;
+mod load;
 mod login_limits;
 mod observability;
 mod pages;

@@ -117,15 +117,8 @@ fn question_of(state: &AppState, id: i64, req: &Request) -> Result<Question, Api
     Ok(state.db.read(|c| qa::detail(c, id, auth.user()))?.into())
 }
 
-fn notice_by_id(state: &AppState, id: i64, course: Option<i64>) -> Result<Notice, ApiError> {
-    let list = state.db.read(|c| match course {
-        Some(cid) => notices::course_notices(c, cid),
-        None => notices::site_notices(c),
-    })?;
-    list.into_iter()
-        .find(|n| n.id == id)
-        .map(Into::into)
-        .ok_or_else(|| ApiError::not_found("Not found."))
+fn notice_by_id(state: &AppState, id: i64) -> Result<Notice, ApiError> {
+    Ok(state.db.read(|c| notices::get(c, id))?.into())
 }
 
 pub struct CommunityApi;
@@ -401,7 +394,7 @@ impl CommunityApi {
                 )
             })
             .await?;
-        Ok(Notices::Created(Json(notice_by_id(&state, id, None)?)))
+        Ok(Notices::Created(Json(notice_by_id(&state, id)?)))
     }
 
     /// A course's notices
@@ -441,26 +434,21 @@ impl CommunityApi {
     ) -> Result<Notices, ApiError> {
         let user = require_user(req, &state)?;
         let (slug, input) = (slug.0, body.0);
-        let (id, course_id) = state
+        let id = state
             .db
-            .write_blocking(move |tx| -> Result<(i64, i64), LearningError> {
+            .write_blocking(move |tx| -> Result<i64, LearningError> {
                 let course = course_by_slug(tx, &slug)?.ok_or(LearningError::NotFound)?;
-                let id = notices::post(
+                notices::post(
                     tx,
                     &user,
                     Some(&course),
                     input.title.as_deref(),
                     input.body.as_deref(),
                     input.is_pinned.unwrap_or(false),
-                )?;
-                Ok((id, course.id))
+                )
             })
             .await?;
-        Ok(Notices::Created(Json(notice_by_id(
-            &state,
-            id,
-            Some(course_id),
-        )?)))
+        Ok(Notices::Created(Json(notice_by_id(&state, id)?)))
     }
 
     /// A course's reviews

@@ -46,6 +46,18 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notice> {
     })
 }
 
+/// One notice by id.
+pub fn get(conn: &Connection, id: i64) -> Result<Notice, LearningError> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notices n JOIN users u ON u.id = n.author_id \
+         LEFT JOIN courses c ON c.id = n.course_id WHERE n.id = ?1"
+    ))?
+    .query_row([id], from_row)
+    .optional()?
+    .ok_or(LearningError::NotFound)
+}
+
 pub fn site_notices(conn: &Connection) -> Result<Vec<Notice>, LearningError> {
     Ok(conn
         .prepare_cached(&format!(

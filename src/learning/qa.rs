@@ -334,6 +334,16 @@ fn answer_row(conn: &Connection, id: i64) -> Result<(i64, i64), LearningError> {
 }
 
 /// The question an answer belongs to; `NotFound` when there is no such answer.
+/// The slug of the course a question belongs to.
+pub fn course_slug_of(conn: &Connection, question_id: i64) -> Result<String, LearningError> {
+    conn.prepare_cached(
+        "SELECT c.slug FROM questions q JOIN courses c ON c.id = q.course_id WHERE q.id = ?1",
+    )?
+    .query_row([question_id], |r| r.get(0))
+    .optional()?
+    .ok_or(LearningError::NotFound)
+}
+
 pub fn question_of_answer(conn: &Connection, id: i64) -> Result<i64, LearningError> {
     Ok(answer_row(conn, id)?.0)
 }

@@ -246,23 +246,8 @@ async fn act(
 }
 
 fn questions_url_of(tx: &rusqlite::Connection, question_id: i64) -> Result<String, LearningError> {
-    let slug: String = tx.query_row(
-        "SELECT c.slug FROM questions q JOIN courses c ON c.id = q.course_id WHERE q.id = ?1",
-        [question_id],
-        |r| r.get(0),
-    )?;
+    let slug = qa::course_slug_of(tx, question_id)?;
     Ok(url_for("questions", &[("slug", &slug)]).unwrap_or_default())
-}
-
-fn question_of_answer(tx: &rusqlite::Connection, answer_id: i64) -> Result<i64, LearningError> {
-    use rusqlite::OptionalExtension;
-    tx.query_row(
-        "SELECT question_id FROM answers WHERE id = ?1",
-        [answer_id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or(LearningError::NotFound)
 }
 
 #[handler]
@@ -273,7 +258,7 @@ pub async fn question_delete(
     _form: PostForm,
 ) -> Response {
     act(req, &state, "flash.post_deleted", move |tx, user| {
-        let back = questions_url_of(tx, id).map_err(|_| LearningError::NotFound)?;
+        let back = questions_url_of(tx, id)?;
         qa::delete_question(tx, user, id)?;
         Ok(back)
     })
@@ -327,7 +312,7 @@ pub async fn answer_hide(
         "flash.shown"
     };
     act(req, &state, key, move |tx, user| {
-        let question_id = question_of_answer(tx, id)?;
+        let question_id = qa::question_of_answer(tx, id)?;
         qa::set_hidden(tx, user, None, Some(id), hidden)?;
         Ok(question_url(question_id))
     })
@@ -375,7 +360,7 @@ fn edit_page(
         Editing::Answer(id) => {
             let back = state
                 .db
-                .read(|c| question_of_answer(c, id))
+                .read(|c| qa::question_of_answer(c, id))
                 .map(question_url)
                 .unwrap_or_default();
             (
@@ -457,7 +442,7 @@ pub fn answer_edit_form(req: &Request, state: Data<&AppState>, Path(id): Path<i6
         return to_login(&ctx);
     };
     let found = state.db.read(|c| -> Result<_, LearningError> {
-        let question_id = question_of_answer(c, id)?;
+        let question_id = qa::question_of_answer(c, id)?;
         let detail = qa::detail(c, question_id, Some(&user))?;
         detail
             .answers

@@ -386,3 +386,33 @@ async fn reviews_once_per_learner_with_a_maintained_average() {
         .await;
     assert_eq!(list["count"], 1);
 }
+
+#[tokio::test]
+async fn a_new_notice_is_answered_even_behind_twenty_pinned_ones() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let p = people(&app, &ids);
+    for i in 0..21 {
+        let (status, _) = app
+            .call(
+                "POST",
+                "/api/v1/notices",
+                Some(&p.staff),
+                Some(json!({"title": format!("고정 {i}"), "is_pinned": true})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/v1/notices",
+            Some(&p.staff),
+            Some(json!({"title": "새 일반 공지"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["title"].as_str()),
+        (201, Some("새 일반 공지"))
+    );
+}

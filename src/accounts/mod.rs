@@ -16,7 +16,7 @@ pub mod users;
 
 pub use flows::Accounts;
 pub use password::{verify_password, HashParams, HashPool, Password, UNUSABLE_PASSWORD};
-pub use users::{count_superusers, create_user, DisplayName, Email, NewUser, User};
+pub use users::{create_user, DisplayName, Email, NewUser, User};
 
 use crate::db::DbError;
 use crate::fields::FieldErrors;

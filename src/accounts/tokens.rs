@@ -129,11 +129,3 @@ pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize, AccountError>
         .prepare_cached("DELETE FROM api_tokens WHERE expires_at <= ?1")?
         .execute([now])?)
 }
-
-/// Token lookups by id for ownership checks.
-pub fn owner_of(conn: &Connection, token_id: i64) -> Result<Option<i64>, AccountError> {
-    Ok(conn
-        .prepare_cached("SELECT user_id FROM api_tokens WHERE id = ?1")?
-        .query_row([token_id], |r| r.get(0))
-        .optional()?)
-}

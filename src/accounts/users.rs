@@ -217,15 +217,6 @@ pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<(), Accoun
     Ok(())
 }
 
-/// Number of active superusers (for `check` and the first-run hint).
-pub fn count_superusers(conn: &Connection) -> Result<i64, AccountError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM users WHERE is_superuser = 1 AND is_active = 1",
-        [],
-        |r| r.get(0),
-    )?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,6 @@ pub mod migrate;
 pub mod snapshot;
 pub mod stats;
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,10 +117,6 @@ impl Db {
         let db = Db::open(cfg)?;
         db.write(|tx| migrate::apply_pending(tx).map(|_| ()))?;
         Ok(db)
-    }
-
-    pub fn path_of(cfg: &DatabaseConfig) -> &Path {
-        &cfg.path
     }
 
     /// Runs read-only work on a pooled connection, on the calling thread.

@@ -21,6 +21,7 @@ mod crash;
 mod data;
 mod helpers;
 mod hostile_input;
+mod layers;
 mod learning_api;
 mod learning_pages;
 mod load;

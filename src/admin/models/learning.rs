@@ -208,7 +208,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
     ],
     actions: &[DELETE_SELECTED, HIDE, SHOW],
     touch: Some("updated_at"),
-    no_add: true,
+    never: &[Action::Add],
     ..ModelAdmin::DEFAULT
 };
 
@@ -273,7 +273,7 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
     ],
     actions: &[DELETE_SELECTED, HIDE, SHOW],
     touch: Some("updated_at"),
-    no_add: true,
+    never: &[Action::Add],
     ..ModelAdmin::DEFAULT
 };
 
@@ -448,6 +448,6 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
         ),
     ],
     actions: &[DELETE_SELECTED],
-    no_add: true,
+    never: &[Action::Add],
     ..ModelAdmin::DEFAULT
 };

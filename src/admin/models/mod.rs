@@ -163,6 +163,24 @@ mod tests {
     }
 
     #[test]
+    fn what_a_model_never_allows_cannot_be_declared_anyway() {
+        let conn = migrated();
+        let undeletable_with_delete = ModelAdmin {
+            never: &[Action::Delete],
+            ..REVIEW
+        };
+        let err = check_model(&conn, &undeletable_with_delete, &[&undeletable_with_delete])
+            .unwrap_err();
+        assert!(err.contains("delete_selected"), "{err}");
+        let frozen_with_fields = ModelAdmin {
+            never: &[Action::Add, Action::Change],
+            ..CATEGORY
+        };
+        let err = check_model(&conn, &frozen_with_fields, &[&frozen_with_fields]).unwrap_err();
+        assert!(err.contains("never added or changed"), "{err}");
+    }
+
+    #[test]
     fn slugs() {
         assert!(parse_slug("lean-canvas-1").is_ok());
         assert!(parse_slug("Lean").is_err());

@@ -260,6 +260,9 @@ pub struct ModelAdmin {
     pub never: &'static [Action],
     /// Users: a password pair on add, and a separate change-password form.
     pub password: bool,
+    /// A catalog key: what an operator should know before touching these rows, shown on the
+    /// object, delete and action pages.
+    pub note: Option<&'static str>,
 }
 
 impl ModelAdmin {
@@ -288,6 +291,7 @@ impl ModelAdmin {
         touch: None,
         never: &[],
         password: false,
+        note: None,
     };
 
     pub fn codename(&self, action: Action) -> String {
@@ -497,7 +501,7 @@ pub fn check_model(conn: &Connection, m: &ModelAdmin, all: &[&ModelAdmin]) -> Re
         || m.password;
     if changeable && !m.allows(Action::Change) && !m.allows(Action::Add) {
         return Err(err(
-            "declares form fields but is never added or changed".into(),
+            "declares form fields but is never added or changed".into()
         ));
     }
     if all.iter().filter(|o| o.key == m.key).count() > 1 {

@@ -391,3 +391,29 @@ CREATE INDEX courses_created ON courses (created_at);
 WITH actions (action) AS (VALUES ('view'), ('add'), ('change'), ('delete'))
 INSERT INTO permissions (codename, name)
 SELECT 'admin.' || action || '_logentry', 'Can ' || action || ' log entry' FROM actions;
+
+-- migration: 6 certificates get an integer id
+-- The admin keys every object by an integer `id` (its URLs, `admin_log.object_id`, the delete
+-- preview), and `certificates` was a `WITHOUT ROWID` table keyed by its text code. The code
+-- stays the public identity (unique, as before); `id` is only the back office's handle. Rows
+-- are copied in issue order, so ids follow it.
+CREATE TABLE certificates_new (
+    id               INTEGER PRIMARY KEY,
+    code             TEXT    NOT NULL UNIQUE,
+    user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    course_id        INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    learner_name     TEXT    NOT NULL,
+    course_title     TEXT    NOT NULL,
+    instructor_name  TEXT    NOT NULL,
+    issued_at        TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (user_id, course_id)
+);
+INSERT INTO certificates_new (code, user_id, course_id, learner_name, course_title, instructor_name, issued_at)
+SELECT code, user_id, course_id, learner_name, course_title, instructor_name, issued_at
+FROM certificates ORDER BY issued_at, code;
+DROP TABLE certificates;
+ALTER TABLE certificates_new RENAME TO certificates;
+-- The change list sorts and filters by issue date and by course (deleting a course finds its
+-- certificates through the second one, too).
+CREATE INDEX certificates_issued ON certificates (issued_at);
+CREATE INDEX certificates_course ON certificates (course_id);

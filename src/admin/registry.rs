@@ -254,13 +254,15 @@ pub struct ModelAdmin {
     pub per_page: u64,
     /// Column set to now on every change.
     pub touch: Option<&'static str>,
-    /// No add, change or delete through the admin whatever the permissions (the log).
-    pub read_only: bool,
-    /// Rows come from the site (a learner's question or review): the admin changes and deletes
-    /// them but never adds one, whatever the permissions.
-    pub no_add: bool,
+    /// What the admin never does to these rows, whatever the permissions: the log is only read
+    /// (`[Add, Change, Delete]`); rows the site creates — a learner's question — are never added
+    /// (`[Add]`); certificates are facts, never added or edited (`[Add, Change]`).
+    pub never: &'static [Action],
     /// Users: a password pair on add, and a separate change-password form.
     pub password: bool,
+    /// A catalog key: what an operator should know before touching these rows, shown on the
+    /// object, delete and action pages.
+    pub note: Option<&'static str>,
 }
 
 impl ModelAdmin {
@@ -287,9 +289,9 @@ impl ModelAdmin {
         uploads: &[],
         per_page: 50,
         touch: None,
-        read_only: false,
-        no_add: false,
+        never: &[],
         password: false,
+        note: None,
     };
 
     pub fn codename(&self, action: Action) -> String {
@@ -306,6 +308,11 @@ impl ModelAdmin {
 
     pub fn action(&self, name: &str) -> Option<&ActionDef> {
         self.actions.iter().find(|a| a.name == name)
+    }
+
+    /// Whether the admin offers `action` on this model at all (permissions aside).
+    pub fn allows(&self, action: Action) -> bool {
+        !self.never.contains(&action)
     }
 }
 
@@ -480,6 +487,22 @@ pub fn check_model(conn: &Connection, m: &ModelAdmin, all: &[&ModelAdmin]) -> Re
         if !cols.iter().any(|c| c == t) {
             return Err(err(format!("touch column {t:?} is unknown")));
         }
+    }
+    if let Some(a) = m.actions.iter().find(|a| !m.allows(a.perm)) {
+        return Err(err(format!(
+            "action {:?} needs {:?}, which the model never allows",
+            a.name, a.perm
+        )));
+    }
+    let changeable = !m.fields.is_empty()
+        || !m.m2m.is_empty()
+        || !m.inlines.is_empty()
+        || !m.uploads.is_empty()
+        || m.password;
+    if changeable && !m.allows(Action::Change) && !m.allows(Action::Add) {
+        return Err(err(
+            "declares form fields but is never added or changed".into()
+        ));
     }
     if all.iter().filter(|o| o.key == m.key).count() > 1 {
         return Err(err("registered twice".into()));

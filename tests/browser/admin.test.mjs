@@ -2,8 +2,8 @@
 // driven by playwright-core). It starts the hancup binary itself on a free port with a temp
 // database, creates a superuser non-interactively, and walks an operator's day: log in, add a
 // course with three inline lessons (first seeing a validation error), search and filter, run a
-// bulk action, delete with the cascade preview, and read the history. Any console error (a CSP
-// violation, a script error) fails the run.
+// bulk action, delete with the cascade preview, read the history, open the certificates. Any
+// console error (a CSP violation, a script error) fails the run.
 //
 //   HANCUP_BIN=path/to/hancup node tests/browser/admin.test.mjs
 //
@@ -175,6 +175,12 @@ async function main() {
     }
     await page.goto(`${base}/admin/logentry?q=%EB%B8%8C%EB%9D%BC%EC%9A%B0%EC%A0%80`);
     await page.locator("table.result-list").waitFor();
+
+    step("open the certificates list: no add button, completion issues them");
+    await page.goto(`${base}/admin/certificate`);
+    await page.getByRole("heading", { name: "수료증" }).waitFor();
+    await page.locator(".result-count").waitFor();
+    assert.equal(await page.locator(".page-head .btn--primary").count(), 0);
 
     step("phone width: the change list fits without sideways page scrolling");
     await page.setViewportSize({ width: 375, height: 800 });

@@ -253,6 +253,6 @@ pub static LOG: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
-    read_only: true,
+    never: &[Action::Add, Action::Change, Action::Delete],
     ..ModelAdmin::DEFAULT
 };

@@ -1,13 +1,13 @@
 //! Registrations of the learning tables: enrollments, and the learners' questions, answers and
 //! reviews (changed, hidden and deleted here, never added: they come from the site), notices
-//! (site-wide when no course) with the pin actions. Certificates are not registered: their key
-//! is the text `code` of a `WITHOUT ROWID` table, and the admin keys every object by an integer
-//! `id` (URLs, `admin_log.object_id`).
+//! (site-wide when no course) with the pin actions, and certificates (read and deleted, never
+//! added or edited: completion issues them).
 
 use super::super::registry::ActionKind::Update;
 use super::super::registry::Display::{Bool, Choices, DateTime, Number, Text};
 use super::super::registry::{
-    col, field, l, ActionDef, Choice, Field, Filter, FilterKind, ModelAdmin, SearchField, Widget,
+    col, field, l, ActionDef, Choice, Column, Field, Filter, FilterKind, ModelAdmin, SearchField,
+    Widget,
 };
 use super::*;
 
@@ -208,7 +208,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
     ],
     actions: &[DELETE_SELECTED, HIDE, SHOW],
     touch: Some("updated_at"),
-    no_add: true,
+    never: &[Action::Add],
     ..ModelAdmin::DEFAULT
 };
 
@@ -273,7 +273,7 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
     ],
     actions: &[DELETE_SELECTED, HIDE, SHOW],
     touch: Some("updated_at"),
-    no_add: true,
+    never: &[Action::Add],
     ..ModelAdmin::DEFAULT
 };
 
@@ -448,6 +448,100 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
         ),
     ],
     actions: &[DELETE_SELECTED],
-    no_add: true,
+    never: &[Action::Add],
+    ..ModelAdmin::DEFAULT
+};
+
+const CERTIFICATE_COLUMNS: &[Column] = &[
+    col("code", l("인증 코드", "Code"), "certificates.code", Text),
+    col("email", l("이메일", "E-mail"), "u.email", Text),
+    col(
+        "learner_name",
+        l("수료자", "Learner"),
+        "certificates.learner_name",
+        Text,
+    ),
+    col(
+        "course_title",
+        l("강좌", "Course"),
+        "certificates.course_title",
+        Text,
+    ),
+    col(
+        "issued_at",
+        l("발급일", "Issued"),
+        "certificates.issued_at",
+        DateTime,
+    ),
+];
+
+/// Certificates keep the names as they were when earned; the list and the page show those
+/// (what the public page shows), with the learner's current e-mail beside them.
+pub static CERTIFICATE: ModelAdmin = ModelAdmin {
+    key: "certificate",
+    area: "learning",
+    area_label: LEARNING,
+    perm_model: "certificate",
+    table: "certificates",
+    label: l("수료증", "certificate"),
+    plural: l("수료증", "Certificates"),
+    repr: "certificates.learner_name || ' · ' || certificates.course_title \
+           || ' (' || certificates.code || ')'",
+    joins: "LEFT JOIN users u ON u.id = certificates.user_id",
+    columns: CERTIFICATE_COLUMNS,
+    search: &[
+        SearchField::Like("certificates.code"),
+        SearchField::Related {
+            fk: "certificates.user_id",
+            table: "users",
+            columns: &["email", "display_name"],
+        },
+        SearchField::Like("certificates.learner_name"),
+        SearchField::Like("certificates.course_title"),
+    ],
+    filters: &[
+        Filter {
+            sql: "certificates.course_id",
+            ..COURSE_FILTER
+        },
+        Filter {
+            name: "issued",
+            label: l("발급일", "Issued"),
+            sql: "certificates.issued_at",
+            kind: FilterKind::Date,
+        },
+    ],
+    ordering: &["-issued_at"],
+    readonly: &[
+        col("code", l("인증 코드", "Code"), "certificates.code", Text),
+        col(
+            "learner_name",
+            l("수료자 (발급 당시)", "Learner (as issued)"),
+            "certificates.learner_name",
+            Text,
+        ),
+        col("email", l("이메일", "E-mail"), "u.email", Text),
+        col(
+            "course_title",
+            l("강좌 (발급 당시)", "Course (as issued)"),
+            "certificates.course_title",
+            Text,
+        ),
+        col(
+            "instructor_name",
+            l("강사 (발급 당시)", "Instructor (as issued)"),
+            "certificates.instructor_name",
+            Text,
+        ),
+        col(
+            "issued_at",
+            l("발급일", "Issued"),
+            "certificates.issued_at",
+            DateTime,
+        ),
+    ],
+    actions: &[DELETE_SELECTED],
+    never: &[Action::Add, Action::Change],
+    note: Some("admin.note.certificate"),
     ..ModelAdmin::DEFAULT
 };

@@ -8,7 +8,7 @@ mod learning;
 
 pub use accounts::{GROUP, LOG, USER};
 pub use catalog::{CATEGORY, COURSE, LESSON};
-pub use learning::{ANSWER, ENROLLMENT, NOTICE, QUESTION, REVIEW};
+pub use learning::{ANSWER, CERTIFICATE, ENROLLMENT, NOTICE, QUESTION, REVIEW};
 
 use super::registry::ActionKind::Delete;
 use super::registry::{choice, l, ActionDef, Choice, Filter, FilterKind, Label, ModelAdmin};
@@ -31,6 +31,7 @@ pub static REGISTRY: &[&ModelAdmin] = &[
     &ANSWER,
     &NOTICE,
     &REVIEW,
+    &CERTIFICATE,
     &USER,
     &GROUP,
     &LOG,
@@ -160,6 +161,36 @@ mod tests {
             ..CATEGORY
         };
         assert!(check_model(&conn, &bad_field, &[&bad_field]).is_err());
+    }
+
+    #[test]
+    fn what_a_model_never_allows_cannot_be_declared_anyway() {
+        let conn = migrated();
+        let undeletable_with_delete = ModelAdmin {
+            never: &[Action::Delete],
+            ..REVIEW
+        };
+        let err =
+            check_model(&conn, &undeletable_with_delete, &[&undeletable_with_delete]).unwrap_err();
+        assert!(err.contains("delete_selected"), "{err}");
+        let frozen_with_fields = ModelAdmin {
+            never: &[Action::Add, Action::Change],
+            ..CATEGORY
+        };
+        let err = check_model(&conn, &frozen_with_fields, &[&frozen_with_fields]).unwrap_err();
+        assert!(err.contains("never added or changed"), "{err}");
+    }
+
+    #[test]
+    fn every_note_is_in_the_catalogs() {
+        let catalogs = crate::web::i18n::Catalogs::load().unwrap();
+        for m in REGISTRY {
+            for lang in [crate::web::i18n::Lang::Ko, crate::web::i18n::Lang::En] {
+                if let Some(key) = m.note {
+                    assert!(catalogs.has(lang, key), "{}: {key}", m.key);
+                }
+            }
+        }
     }
 
     #[test]

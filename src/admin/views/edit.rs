@@ -256,5 +256,5 @@ async fn submit(
 
 /// The model as the templates name it.
 pub fn model_context(ctx: &AdminCtx, m: &ModelAdmin) -> minijinja::Value {
-    context! { key => m.key, label => m.label.get(ctx.lang), plural => m.plural.get(ctx.lang), list_url => model_url("admin_list", m, None) }
+    context! { key => m.key, label => m.label.get(ctx.lang), plural => m.plural.get(ctx.lang), list_url => model_url("admin_list", m, None), note => m.note }
 }

@@ -313,12 +313,7 @@ pub fn build(
         .unwrap_or_default();
     let id = object.map(|o| o.id);
     Ok(context! {
-        model => context! {
-            key => m.key,
-            label => m.label.get(lang),
-            plural => m.plural.get(lang),
-            list_url => model_url("admin_list", m, None),
-        },
+        model => super::edit::model_context(ctx, m),
         object => object.map(|o| context! { id => o.id, repr => o.repr.clone() }),
         is_add,
         can_save,

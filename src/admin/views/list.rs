@@ -337,7 +337,7 @@ pub async fn run_action(
     };
     let protected = related.iter().any(|r| r.protected);
     let data = context! {
-        model => context! { key => m.key, plural => m.plural.get(ctx.lang), label => m.label.get(ctx.lang) },
+        model => super::edit::model_context(&ctx, m),
         action => context! { name => action.name, label => action.label.get(ctx.lang), delete => matches!(action.kind, ActionKind::Delete) },
         objects,
         related,

@@ -159,7 +159,7 @@ impl AdminCtx {
     }
 
     pub fn can(&self, m: &ModelAdmin, action: Action) -> bool {
-        if (m.read_only && action != Action::View) || (m.no_add && action == Action::Add) {
+        if !m.allows(action) {
             return false;
         }
         match &self.perms {

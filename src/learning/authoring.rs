@@ -13,13 +13,13 @@ use crate::accounts::User;
 use crate::catalog::Level;
 use crate::fields::{FieldError, FieldErrors};
 
-const MAX_SLUG: usize = 100;
-const MAX_TITLE: usize = 200;
-const MAX_SUMMARY: usize = 500;
-const MAX_DESCRIPTION: usize = 50_000;
-const MAX_LESSON_BODY: usize = 100_000;
-const MAX_VIDEO_URL: usize = 500;
-const MAX_DURATION: i64 = 86_400;
+pub const MAX_SLUG: usize = 100;
+pub const MAX_TITLE: usize = 200;
+pub const MAX_SUMMARY: usize = 500;
+pub const MAX_DESCRIPTION: usize = 50_000;
+pub const MAX_LESSON_BODY: usize = 100_000;
+pub const MAX_VIDEO_URL: usize = 500;
+pub const MAX_DURATION: i64 = 86_400;
 
 /// Course fields as sent; `None` leaves a field unchanged (required ones on create).
 #[derive(Debug, Default, Clone)]
@@ -146,9 +146,10 @@ pub fn create_course(
         }
     }
     if !errors.is_empty() {
+        // 409 only when the taken slug is the one problem; with others, all come as a 400.
         let conflict = errors
             .iter()
-            .any(|(_, v)| v.iter().any(|e| e.code == "slug_taken"));
+            .all(|(_, v)| v.iter().all(|e| e.code == "slug_taken"));
         return Err(if conflict {
             LearningError::Conflict(errors)
         } else {

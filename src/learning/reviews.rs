@@ -11,6 +11,8 @@ use crate::fields::{FieldError, FieldErrors};
 use crate::paging::Paging;
 
 pub const MAX_BODY: usize = 5_000;
+/// The stars a review may give.
+pub const RATINGS: std::ops::RangeInclusive<i64> = 1..=5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
@@ -30,11 +32,11 @@ pub fn parse_rating(value: Option<&str>) -> Result<i64, FieldError> {
         .filter(|t| !t.is_empty())
         .ok_or_else(FieldError::required)?;
     let n: i64 = text.parse().map_err(|_| FieldError::invalid_integer())?;
-    if n < 1 {
-        return Err(FieldError::min_value(1));
+    if n < *RATINGS.start() {
+        return Err(FieldError::min_value(*RATINGS.start()));
     }
-    if n > 5 {
-        return Err(FieldError::max_value(5));
+    if n > *RATINGS.end() {
+        return Err(FieldError::max_value(*RATINGS.end()));
     }
     Ok(n)
 }

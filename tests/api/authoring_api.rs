@@ -39,6 +39,20 @@ async fn instructors_author_their_own_courses_and_nobody_elses() {
     }
     let (status, body) = app.call("POST", "/api/v1/courses", Some(&p.instructor), Some(json!({"slug": "pitch-deck", "title": "t", "category": "marketing", "level": "beginner"}))).await;
     assert_eq!(status, 409, "{body}");
+    // A taken slug is a conflict only when nothing else is wrong: otherwise one 400 names all.
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/v1/courses",
+            Some(&p.instructor),
+            Some(json!({"slug": "pitch-deck", "title": "", "category": "marketing"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["slug"].is_array() && body["title"].is_array(),
+        "{body}"
+    );
     let new = json!({"slug": "new-course", "title": "새 강의", "category": "finance", "level": "intermediate", "description": "## 소개"});
     let (status, created) = app
         .call("POST", "/api/v1/courses", Some(&p.instructor), Some(new))

@@ -43,16 +43,25 @@ fn hostile_values() -> Vec<Value> {
 /// Statuses a hostile value may get: accepted, or a clear refusal.
 const CLEAR: [u16; 9] = [200, 201, 204, 400, 403, 404, 409, 413, 429];
 
-struct Write {
-    method: &'static str,
-    path: String,
-    token: Option<String>,
-    base: Value,
+pub struct Write {
+    pub method: &'static str,
+    pub path: String,
+    pub token: Option<String>,
+    pub base: Value,
 }
 
-async fn writes(app: &TestApp) -> Vec<Write> {
+pub async fn writes(app: &TestApp) -> Vec<Write> {
     let ids = small_catalog(app);
     let p = people(app, &ids);
+    // kim teaches; as a member of the instructors group kim may also create courses.
+    app.exec(|tx| {
+        hancup::accounts::perms::add_to_group(
+            tx,
+            ids.kim,
+            hancup::accounts::perms::INSTRUCTORS_GROUP,
+        )
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+    });
     let (status, q) = app
         .call(
             "POST",
@@ -91,7 +100,7 @@ async fn writes(app: &TestApp) -> Vec<Write> {
         w(
             "POST",
             "/api/v1/courses",
-            &p.staff,
+            &p.instructor,
             json!({"slug": "new-course", "title": "새 강의", "summary": "요약", "description": "설명", "category": "marketing", "level": "beginner"}),
         ),
         w(
@@ -128,7 +137,7 @@ async fn writes(app: &TestApp) -> Vec<Write> {
             "PATCH",
             &format!("/api/v1/questions/{qid}"),
             &p.asker,
-            json!({"title": "질문", "body": "본문", "is_hidden": false}),
+            json!({"title": "질문", "body": "본문"}),
         ),
         w(
             "POST",
@@ -163,7 +172,7 @@ async fn writes(app: &TestApp) -> Vec<Write> {
     ]
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     method: &str,
     path: &str,

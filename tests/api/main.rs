@@ -20,6 +20,7 @@ mod cli;
 mod community_api;
 mod crash;
 mod data;
+mod documented_limits;
 mod helpers;
 mod hostile_input;
 mod layers;

@@ -93,6 +93,10 @@ async fn moderator_lists_searches_and_hides_questions_which_leave_the_public_api
         !form.contains("name=\"answer_count\""),
         "the counter is read-only"
     );
+    assert!(
+        form.contains("name=\"_save\"") && !form.contains("name=\"_addanother\""),
+        "questions are never added here, so no 'save and add another'"
+    );
     let (status, _) = page(&client, &app, "/admin/question/add").await;
     assert_eq!(status, 403);
 
@@ -236,6 +240,10 @@ async fn reviews_are_read_only_but_deletable_and_filter_by_rating() {
     let (status, form) = page(&client, &app, &format!("/admin/review/{id}")).await;
     assert_eq!(status, 200);
     assert!(form.contains("별로") && !form.contains("name=\"rating\""));
+    assert!(
+        !form.contains("name=\"_save\"") && form.contains("deletelink"),
+        "nothing to save on a review, but it can be deleted"
+    );
     let del = [
         ("action", "delete_selected"),
         ("_selected", id.as_str()),

@@ -1,5 +1,6 @@
-//! Registrations of the learning tables: enrollments, and the learners' questions, answers and
-//! reviews (changed, hidden and deleted here, never added: they come from the site), notices
+//! Registrations of the learning tables: enrollments, the learners' questions and answers
+//! (changed, hidden and deleted here, never added: they come from the site), reviews (read and
+//! deleted, never added or edited: they are the learner's words), notices
 //! (site-wide when no course) with the pin actions, and certificates (read and deleted, never
 //! added or edited: completion issues them).
 
@@ -448,7 +449,7 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
         ),
     ],
     actions: &[DELETE_SELECTED],
-    never: &[Action::Add],
+    never: &[Action::Add, Action::Change],
     ..ModelAdmin::DEFAULT
 };
 

@@ -317,6 +317,7 @@ pub fn build(
         object => object.map(|o| context! { id => o.id, repr => o.repr.clone() }),
         is_add,
         can_save,
+        can_add_another => ctx.can(m, Action::Add),
         fields,
         m2m,
         inlines,

@@ -75,6 +75,23 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Opens a request whose body never finishes, so it holds one of the server's request slots
+    /// (`server.max_concurrent_requests`) until the returned stream is dropped.
+    pub async fn hold_a_request_slot(&self) -> std::net::TcpStream {
+        use std::io::Write;
+        let addr = self.base.trim_start_matches("http://");
+        let mut slow = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            slow,
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"ema\r\n"
+        )
+        .unwrap();
+        slow.flush().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        slow
+    }
+
     /// A client that keeps cookies, like a browser.
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder()

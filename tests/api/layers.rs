@@ -5,9 +5,6 @@
 //! shape, and each counted in `/metrics` under the operation's route. These are the statuses
 //! `tests/fuzz/reached-elsewhere.tsv` points to: the fuzzer cannot provoke them all.
 
-use std::io::Write;
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -208,17 +205,7 @@ async fn every_session_write_without_its_csrf_header_is_refused() {
 #[tokio::test]
 async fn every_operation_answers_503_when_the_server_is_full() {
     let app = spawn_with(|c| c.server.max_concurrent_requests = 1).await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    // A request whose body never finishes holds the only slot.
-    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        slow,
-        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"ema\r\n"
-    )
-    .unwrap();
-    slow.flush().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slow = app.hold_a_request_slot().await;
     for op in operations() {
         let resp = app
             .client

@@ -2,7 +2,6 @@
 //! never a raw slug) and its protection, the request id, the debug toolbar and `Server-Timing`
 //! only in debug mode, and the overload bound answering 503 at once.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::helpers::{small_catalog, spawn_app, spawn_with, TestApp};
@@ -237,17 +236,7 @@ async fn without_debug_nothing_of_the_toolbar_is_sent() {
 #[tokio::test]
 async fn past_the_concurrency_bound_requests_get_503_at_once() {
     let app = spawn_with(|c| c.server.max_concurrent_requests = 1).await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    // A request whose body never finishes holds the only slot.
-    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        slow,
-        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"ema\r\n"
-    )
-    .unwrap();
-    slow.flush().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slow = app.hold_a_request_slot().await;
 
     let started = Instant::now();
     let resp = app.get("/api/v1/courses").await;

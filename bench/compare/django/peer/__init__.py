@@ -1,0 +1,1 @@
+"""Django + DRF peer of hancup's catalog read API (bench/compare)."""

@@ -285,6 +285,7 @@ done
 {
   echo "hancup	$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock schema.sql | grep -q . && echo ' (with uncommitted changes in src/)')"
   echo "rustc	$(rustc --version 2>/dev/null | cut -d' ' -f2 || echo '?')"
+  echo "hancup SQLite	$( (HANCUP_DATABASE__PATH=$DB "$BIN" check 2>&1 || true) | grep -o -m1 'SQLite [0-9.]*' | cut -d' ' -f2)"
   echo "python	$("$VENV/bin/python" -c 'import platform,sqlite3; print(platform.python_version(), "(SQLite", sqlite3.sqlite_version + ")")')"
   "$VENV/bin/python" - <<'PY'
 from importlib.metadata import version

@@ -6,8 +6,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::hash_pool::HashPool;
 use super::keys::{now, SecretKey};
-use super::password::{HashPool, Password};
+use super::password::Password;
 use super::tokens::{self, IssuedToken};
 use super::users::{self, DisplayName, Email, NewUser, User};
 use super::{reset, sessions, throttle, AccountError};

@@ -5,6 +5,7 @@
 //! go through here; nothing in this module knows about HTTP.
 
 pub mod flows;
+pub mod hash_pool;
 pub mod keys;
 pub mod password;
 pub mod perms;
@@ -15,7 +16,8 @@ pub mod tokens;
 pub mod users;
 
 pub use flows::Accounts;
-pub use password::{verify_password, HashParams, HashPool, Password, UNUSABLE_PASSWORD};
+pub use hash_pool::HashPool;
+pub use password::{verify_password, HashParams, Password, UNUSABLE_PASSWORD};
 pub use users::{create_user, DisplayName, Email, NewUser, User};
 
 use crate::db::DbError;
@@ -50,8 +52,8 @@ impl From<rusqlite::Error> for AccountError {
     }
 }
 
-impl From<password::Busy> for AccountError {
-    fn from(_: password::Busy) -> Self {
+impl From<hash_pool::Busy> for AccountError {
+    fn from(_: hash_pool::Busy) -> Self {
         AccountError::Busy
     }
 }

@@ -1,18 +1,14 @@
 //! Passwords: the rules a new password must pass (length, similarity to the e-mail or name, a list
 //! of 40,000 common passwords, not all digits) and argon2id hashing. Hashing is CPU- and
-//! memory-heavy, so `HashPool` runs it on blocking threads with at most N at once; a caller who
-//! cannot get a slot in time gets `Busy` instead of queueing without bound.
+//! memory-heavy, so it runs in the `HashPool` (`hash_pool.rs`), never on the async executor.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::OnceLock;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
 
 use crate::config::AuthConfig;
 use crate::fields::{FieldError, FieldErrors};
@@ -178,90 +174,6 @@ pub fn verify_password(candidate: &str, stored: &str) -> bool {
             .verify_password(candidate.as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
-    }
-}
-
-/// No hashing slot came free in time.
-#[derive(Debug, Clone, Copy)]
-pub struct Busy;
-
-/// Runs hashing on blocking threads, at most `slots` at once.
-#[derive(Clone)]
-pub struct HashPool {
-    params: HashParams,
-    slots: Arc<Semaphore>,
-    wait: Duration,
-    /// Verified against when the e-mail is unknown, so both answers take the same time.
-    dummy: Arc<String>,
-    /// Hashes running now, and the most that ever ran at once (metrics and tests).
-    running: Arc<AtomicUsize>,
-    peak: Arc<AtomicUsize>,
-}
-
-impl HashPool {
-    pub fn new(config: &AuthConfig) -> HashPool {
-        let params = HashParams::from_config(config);
-        let slots = match config.hash_concurrency {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-            n => n as usize,
-        };
-        HashPool {
-            params,
-            slots: Arc::new(Semaphore::new(slots)),
-            wait: Duration::from_millis(config.hash_wait_ms),
-            dummy: Arc::new(params.hash("hancup-dummy-password-for-timing")),
-            running: Arc::new(AtomicUsize::new(0)),
-            peak: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    pub fn params(&self) -> HashParams {
-        self.params
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Busy> {
-        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| Busy)?
-            .map_err(|_| Busy)?;
-        let (running, peak) = (self.running.clone(), self.peak.clone());
-        let result = tokio::task::spawn_blocking(move || {
-            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-            peak.fetch_max(now, Ordering::SeqCst);
-            let value = work();
-            running.fetch_sub(1, Ordering::SeqCst);
-            drop(permit);
-            value
-        })
-        .await;
-        result.map_err(|_| Busy)
-    }
-
-    pub async fn hash(&self, password: Password) -> Result<String, Busy> {
-        let params = self.params;
-        self.run(move || params.hash(password.as_str())).await
-    }
-
-    /// Verifies against `stored`, or against a dummy hash when there is none, so an unknown
-    /// account costs the same time as a wrong password.
-    pub async fn verify(&self, candidate: String, stored: Option<String>) -> Result<bool, Busy> {
-        let dummy = self.dummy.clone();
-        self.run(move || match stored {
-            Some(hash) => verify_password(&candidate, &hash),
-            None => {
-                verify_password(&candidate, &dummy);
-                false
-            }
-        })
-        .await
-    }
-
-    /// The most hashes that ever ran at the same time.
-    pub fn peak_concurrency(&self) -> usize {
-        self.peak.load(Ordering::SeqCst)
     }
 }
 

@@ -174,6 +174,8 @@ config_keys! {
         hash_concurrency: u64,
         /// Milliseconds a login waits for a hashing slot before 503.
         hash_wait_ms: u64,
+        /// Nice value of the hashing threads (0–19; 0 = the server's own priority).
+        hash_nice: u64,
         /// API token lifetime in hours.
         token_ttl_hours: u64,
         /// Password-reset link lifetime in minutes.
@@ -457,6 +459,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
     }
     if config.server.max_body_bytes < 1024 {
         return fail("server", "max_body_bytes", "must be at least 1024");
+    }
+    if config.auth.hash_nice > 19 {
+        return fail("auth", "hash_nice", "must be a nice value from 0 to 19");
     }
     for host in config
         .learning

@@ -190,3 +190,59 @@ async fn outdated_hashes_are_upgraded_at_the_next_login() {
         .await;
     assert_eq!(status, 200, "the new hash verifies");
 }
+
+/// The nice values of this process's threads whose name starts with `prefix`.
+#[cfg(target_os = "linux")]
+fn nice_of_threads(prefix: &str) -> Vec<i64> {
+    let mut nices = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with(prefix) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name; nice is the 19th field of the line.
+        if let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r) {
+            if let Some(nice) = rest.split(' ').nth(16).and_then(|v| v.parse().ok()) {
+                nices.push(nice);
+            }
+        }
+    }
+    nices
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn hashing_runs_on_its_own_threads_at_the_configured_lower_priority() {
+    let app = spawn_with(|c| {
+        c.auth.hash_concurrency = 2;
+        c.auth.hash_nice = 13;
+    })
+    .await;
+    let mut at_13 = 0;
+    for _ in 0..50 {
+        at_13 = nice_of_threads("hancup-hash-")
+            .iter()
+            .filter(|&&n| n == 13)
+            .count();
+        if at_13 >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(at_13 >= 2, "two hashing threads at nice 13");
+    // The thread serving requests (this test's runtime) keeps its priority.
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let rest = stat.rsplit_once(") ").unwrap().1;
+    assert_eq!(rest.split(' ').nth(16), Some("0"), "{stat}");
+    // And the threads do the work: a registration hashes, a login verifies.
+    app.register("nice@example.kr", "양보", PW).await;
+    let (status, _, _) = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nice@example.kr", "password": PW}),
+        )
+        .await;
+    assert_eq!(status, 200);
+}

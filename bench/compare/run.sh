@@ -30,7 +30,8 @@
 #
 # Environment: COMPARE_DURATION (10s), COMPARE_WARMUP (3s), COMPARE_RUNS (3),
 # COMPARE_THREADS (2), COMPARE_CONNECTIONS (64), COMPARE_SERVERS (all five, space-separated),
-# COMPARE_BIN (default ${CARGO_TARGET_DIR:-target}/release/hancup),
+# COMPARE_BIN (default ${CARGO_TARGET_DIR:-target}/release/hancup), COMPARE_BIN_COMMIT (the
+# commit that binary was built from, for the report; default: this checkout's HEAD),
 # COMPARE_REPORT (docs/BENCHMARKS-compare.md).
 set -euo pipefail
 
@@ -283,7 +284,11 @@ done
 
 # --- 6. versions and the report ---------------------------------------------------------
 {
-  echo "hancup	$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock schema.sql | grep -q . && echo ' (with uncommitted changes in src/)')"
+  if [[ -n ${COMPARE_BIN_COMMIT:-} ]]; then
+    echo "hancup	$COMPARE_BIN_COMMIT"
+  else
+    echo "hancup	$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock schema.sql | grep -q . && echo ' (with uncommitted changes in src/)')"
+  fi
   echo "rustc	$(rustc --version 2>/dev/null | cut -d' ' -f2 || echo '?')"
   echo "hancup SQLite	$( (HANCUP_DATABASE__PATH=$DB "$BIN" check 2>&1 || true) | grep -o -m1 'SQLite [0-9.]*' | cut -d' ' -f2)"
   echo "python	$("$VENV/bin/python" -c 'import platform,sqlite3; print(platform.python_version(), "(SQLite", sqlite3.sqlite_version + ")")')"

@@ -81,7 +81,7 @@ pub enum OneAnswer {
     #[oai(status = 201)]
     Created(Json<Answer>),
     #[oai(status = 200)]
-    Ok(Json<Question>),
+    Ok(Json<Answer>),
 }
 
 #[derive(ApiResponse)]
@@ -115,6 +115,10 @@ pub enum OneReview {
 fn question_of(state: &AppState, id: i64, req: &Request) -> Result<Question, ApiError> {
     let auth = Auth::of(req);
     Ok(state.db.read(|c| qa::detail(c, id, auth.user()))?.into())
+}
+
+fn answer_of(state: &AppState, id: i64) -> Result<Answer, ApiError> {
+    Ok(state.db.read(|c| qa::answer_by_id(c, id))?.into())
 }
 
 fn notice_by_id(state: &AppState, id: i64) -> Result<Notice, ApiError> {
@@ -280,13 +284,7 @@ impl CommunityApi {
             .db
             .write_blocking(move |tx| qa::answer(tx, &user, id, input.body.as_deref()))
             .await?;
-        let question = question_of(&state, id, req)?;
-        let answer = question
-            .answers
-            .into_iter()
-            .find(|a| a.id == answer_id)
-            .ok_or_else(|| ApiError::not_found("Not found."))?;
-        Ok(OneAnswer::Created(Json(answer)))
+        Ok(OneAnswer::Created(Json(answer_of(&state, answer_id)?)))
     }
 
     /// Edit an answer (its author), or hide or show it (staff)
@@ -304,19 +302,19 @@ impl CommunityApi {
     ) -> Result<OneAnswer, ApiError> {
         let user = require_user(req, &state)?;
         let (id, input) = (id.0, body.0);
-        let question_id = state
+        state
             .db
-            .write_blocking(move |tx| -> Result<i64, LearningError> {
+            .write_blocking(move |tx| -> Result<(), LearningError> {
                 if let Some(hidden) = input.is_hidden {
                     qa::set_hidden(tx, &user, None, Some(id), hidden)?;
                 }
                 match input.body {
-                    Some(b) => qa::edit_answer(tx, &user, id, Some(&b)),
-                    None => qa::question_of_answer(tx, id),
+                    Some(b) => qa::edit_answer(tx, &user, id, Some(&b)).map(drop),
+                    None => qa::question_of_answer(tx, id).map(drop),
                 }
             })
             .await?;
-        Ok(OneAnswer::Ok(Json(question_of(&state, question_id, req)?)))
+        Ok(OneAnswer::Ok(Json(answer_of(&state, id)?)))
     }
 
     /// Delete an answer (its author or staff)

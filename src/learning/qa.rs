@@ -215,6 +215,37 @@ fn course_of(conn: &Connection, course_id: i64) -> Result<CourseRef, LearningErr
     course_by_slug(conn, &slug)?.ok_or(LearningError::NotFound)
 }
 
+const ANSWER_SELECT: &str =
+    "SELECT a.id, a.body, u.id, u.display_name, q.accepted_answer_id IS a.id, \
+     a.is_hidden, a.created_at, a.updated_at \
+     FROM answers a JOIN users u ON u.id = a.user_id JOIN questions q ON q.id = a.question_id";
+
+fn answer_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Answer> {
+    let body: String = r.get(1)?;
+    Ok(Answer {
+        id: r.get(0)?,
+        body_html: markdown::to_safe_html(&body),
+        body,
+        author: Author {
+            id: r.get(2)?,
+            display_name: r.get(3)?,
+        },
+        is_accepted: r.get(4)?,
+        is_hidden: r.get(5)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
+/// One answer as it is now, for the caller who has just written it (its author or a
+/// moderator), hidden or not.
+pub fn answer_by_id(conn: &Connection, id: i64) -> Result<Answer, LearningError> {
+    conn.prepare_cached(&format!("{ANSWER_SELECT} WHERE a.id = ?1"))?
+        .query_row([id], answer_from)
+        .optional()?
+        .ok_or(LearningError::NotFound)
+}
+
 /// A question with its answers (hidden ones only for moderators; a hidden question is 404 to others).
 pub fn detail(
     conn: &Connection,
@@ -231,24 +262,10 @@ pub fn detail(
         return Err(LearningError::NotFound);
     }
     let answers = conn
-        .prepare_cached(
-            "SELECT a.id, a.body, u.id, u.display_name, q.accepted_answer_id IS a.id, a.is_hidden, a.created_at, a.updated_at \
-             FROM answers a JOIN users u ON u.id = a.user_id JOIN questions q ON q.id = a.question_id \
-             WHERE a.question_id = ?1 AND (a.is_hidden = 0 OR ?2) ORDER BY a.id",
-        )?
-        .query_map(params![id, moderator], |r| {
-            let body: String = r.get(1)?;
-            Ok(Answer {
-                id: r.get(0)?,
-                body_html: markdown::to_safe_html(&body),
-                body,
-                author: Author { id: r.get(2)?, display_name: r.get(3)? },
-                is_accepted: r.get(4)?,
-                is_hidden: r.get(5)?,
-                created_at: r.get(6)?,
-                updated_at: r.get(7)?,
-            })
-        })?
+        .prepare_cached(&format!(
+            "{ANSWER_SELECT} WHERE a.question_id = ?1 AND (a.is_hidden = 0 OR ?2) ORDER BY a.id"
+        ))?
+        .query_map(params![id, moderator], answer_from)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     conn.prepare_cached(
         "SELECT q.title, q.body, u.id, u.display_name, q.accepted_answer_id, q.answer_count, q.is_hidden, q.created_at, q.updated_at \

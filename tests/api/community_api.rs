@@ -159,7 +159,7 @@ async fn questions_and_answers_follow_the_rules() {
         )
         .await;
     assert_eq!(status, 403, "only staff hide");
-    let (status, _) = app
+    let (status, hidden) = app
         .call(
             "PATCH",
             &format!("/api/v1/answers/{aid}"),
@@ -168,6 +168,28 @@ async fn questions_and_answers_follow_the_rules() {
         )
         .await;
     assert_eq!(status, 200);
+    assert_eq!(
+        (hidden["id"].as_i64(), hidden["is_hidden"].as_bool()),
+        (Some(aid), Some(true)),
+        "PATCH answers the changed answer, as DRF does: {hidden}"
+    );
+    let (status, edited) = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/answers/{aid}"),
+            Some(&p.helper),
+            Some(json!({"body": "고친 **답변**"})),
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "the author may still edit a hidden answer: {edited}"
+    );
+    assert_eq!(edited["body"], "고친 **답변**");
+    assert!(edited["body_html"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>답변</strong>"));
     let (_, q) = app.get_json(&format!("/api/v1/questions/{qid}")).await;
     assert_eq!(
         (

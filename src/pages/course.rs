@@ -8,9 +8,12 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::{
-    cached, flash, learning_error_page, learning_message, redirect, render, render_cached,
-    to_login, PageCtx, PostForm,
+    cached, done, form_refusal, learner_action, learner_write, learning_error_page, noted,
+    redirect, render, render_cached, PageCtx, PostForm,
 };
+use rusqlite::Transaction;
+
+use crate::accounts::User;
 use crate::catalog;
 use crate::fields::FieldErrors;
 use crate::learning::{self, enrollment, notices, progress, reviews, LearningError};
@@ -133,29 +136,19 @@ pub async fn enroll(
     Path(slug): Path<String>,
     _form: PostForm,
 ) -> Response {
-    let ctx = PageCtx::of(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return redirect(&format!(
-            "{}?next={}",
-            url_for("login", &[]).unwrap_or_default(),
-            url::form_urlencoded::byte_serialize(course_url(&slug).as_bytes()).collect::<String>()
-        ));
-    };
-    let s = slug.clone();
-    let result = state
-        .db
-        .write_blocking(move |tx| -> Result<bool, LearningError> {
-            let course = learning::visible_course(tx, &s, Some(&user))?;
-            enrollment::enroll(tx, user.id, &course)
-        })
-        .await;
-    match result {
-        Ok(_) => {
-            flash(req, "success", "flash.enrolled");
-            redirect(&course_url(&slug))
-        }
-        Err(e) => learning_error_page(&state, &ctx, e),
+    if PageCtx::of(req, &state).user.is_none() {
+        // After logging in, back to the course page (this POST's address has no page).
+        let next: String =
+            url::form_urlencoded::byte_serialize(course_url(&slug).as_bytes()).collect();
+        let login = url_for("login", &[]).unwrap_or_default();
+        return redirect(&format!("{login}?next={next}"));
     }
+    learner_action(req, &state, move |tx, user| {
+        let course = learning::visible_course(tx, &slug, Some(user))?;
+        enrollment::enroll(tx, user.id, &course)?;
+        Ok(done("flash.enrolled", course_url(&slug)))
+    })
+    .await
 }
 
 #[handler]
@@ -165,25 +158,12 @@ pub async fn leave(
     Path(slug): Path<String>,
     _form: PostForm,
 ) -> Response {
-    let ctx = PageCtx::of(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
-    let s = slug.clone();
-    let result = state
-        .db
-        .write_blocking(move |tx| -> Result<bool, LearningError> {
-            let course = learning::visible_course(tx, &s, Some(&user))?;
-            enrollment::leave(tx, user.id, course.id)
-        })
-        .await;
-    match result {
-        Ok(_) => {
-            flash(req, "info", "flash.left");
-            redirect(&course_url(&slug))
-        }
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
+    learner_action(req, &state, move |tx, user| {
+        let course = learning::visible_course(tx, &slug, Some(user))?;
+        enrollment::leave(tx, user.id, course.id)?;
+        Ok(noted("flash.left", course_url(&slug)))
+    })
+    .await
 }
 
 fn review_failure(
@@ -193,42 +173,23 @@ fn review_failure(
     form: &PostForm,
     err: LearningError,
 ) -> Response {
-    let keep = |errors: FieldErrors, message: Option<String>| ReviewForm {
+    let (errors, message, status) = match err {
+        LearningError::Conflict(errors) => {
+            let message = Some(ctx.t(state, "learning.already_reviewed").to_owned());
+            (errors, message, StatusCode::CONFLICT)
+        }
+        e => match form_refusal(state, ctx, e) {
+            Ok(shown) => shown,
+            Err(e) => return learning_error_page(state, ctx, e),
+        },
+    };
+    let kept = ReviewForm {
         errors,
         rating: form.value("rating").unwrap_or_default(),
         body: form.value("body").unwrap_or_default(),
         message,
     };
-    match err {
-        LearningError::Invalid(errors) => course_page(
-            state,
-            ctx,
-            slug,
-            Some(keep(errors, None)),
-            StatusCode::BAD_REQUEST,
-        ),
-        LearningError::Conflict(errors) => {
-            let message = Some(ctx.t(state, "learning.already_reviewed").to_owned());
-            course_page(
-                state,
-                ctx,
-                slug,
-                Some(keep(errors, message)),
-                StatusCode::CONFLICT,
-            )
-        }
-        e @ LearningError::Forbidden { .. } => {
-            let message = learning_message(state, ctx, &e);
-            course_page(
-                state,
-                ctx,
-                slug,
-                Some(keep(FieldErrors::new(), message)),
-                StatusCode::FORBIDDEN,
-            )
-        }
-        e => learning_error_page(state, ctx, e),
-    }
+    course_page(state, ctx, slug, Some(kept), status)
 }
 
 #[handler]
@@ -239,24 +200,16 @@ pub async fn review_create(
     form: PostForm,
 ) -> Response {
     let ctx = PageCtx::of(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
     let (s, rating, body) = (slug.clone(), form.value("rating"), form.value("body"));
-    let result = state
-        .db
-        .write_blocking(move |tx| -> Result<i64, LearningError> {
-            let course = learning::course_by_slug(tx, &s)?.ok_or(LearningError::NotFound)?;
-            reviews::create(tx, &user, &course, rating.as_deref(), body.as_deref())
-        })
-        .await;
-    match result {
-        Ok(_) => {
-            flash(req, "success", "flash.review_saved");
-            redirect(&course_url(&slug))
-        }
-        Err(e) => review_failure(&state, &ctx, &slug, &form, e),
-    }
+    let write = move |tx: &Transaction<'_>, user: &User| {
+        let course = learning::course_by_slug(tx, &s)?.ok_or(LearningError::NotFound)?;
+        reviews::create(tx, user, &course, rating.as_deref(), body.as_deref())?;
+        Ok(done("flash.review_saved", course_url(&s)))
+    };
+    learner_write(req, &state, &ctx, write, |e| {
+        review_failure(&state, &ctx, &slug, &form, e)
+    })
+    .await
 }
 
 #[handler]
@@ -267,27 +220,20 @@ pub async fn review_update(
     form: PostForm,
 ) -> Response {
     let ctx = PageCtx::of(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
+    // Read first: a refusal shows the course page again.
     let slug = match state.db.read(|c| reviews::course_slug_of(c, id)) {
         Ok(s) => s,
         Err(e) => return learning_error_page(&state, &ctx, e),
     };
-    let (rating, body) = (form.value("rating"), form.value("body"));
-    let result = state
-        .db
-        .write_blocking(move |tx| {
-            reviews::update(tx, &user, id, rating.as_deref(), body.as_deref())
-        })
-        .await;
-    match result {
-        Ok(()) => {
-            flash(req, "success", "flash.review_saved");
-            redirect(&course_url(&slug))
-        }
-        Err(e) => review_failure(&state, &ctx, &slug, &form, e),
-    }
+    let (to, rating, body) = (course_url(&slug), form.value("rating"), form.value("body"));
+    let write = move |tx: &Transaction<'_>, user: &User| {
+        reviews::update(tx, user, id, rating.as_deref(), body.as_deref())?;
+        Ok(done("flash.review_saved", to))
+    };
+    learner_write(req, &state, &ctx, write, |e| {
+        review_failure(&state, &ctx, &slug, &form, e)
+    })
+    .await
 }
 
 #[handler]
@@ -297,23 +243,10 @@ pub async fn review_delete(
     Path(id): Path<i64>,
     _form: PostForm,
 ) -> Response {
-    let ctx = PageCtx::of(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
-    let slug = match state.db.read(|c| reviews::course_slug_of(c, id)) {
-        Ok(s) => s,
-        Err(e) => return learning_error_page(&state, &ctx, e),
-    };
-    match state
-        .db
-        .write_blocking(move |tx| reviews::delete(tx, &user, id))
-        .await
-    {
-        Ok(()) => {
-            flash(req, "info", "flash.review_deleted");
-            redirect(&course_url(&slug))
-        }
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
+    learner_action(req, &state, move |tx, user| {
+        let slug = reviews::course_slug_of(tx, id)?;
+        reviews::delete(tx, user, id)?;
+        Ok(noted("flash.review_deleted", course_url(&slug)))
+    })
+    .await
 }

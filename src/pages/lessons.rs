@@ -8,7 +8,9 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::course::slug_param;
-use super::{flash, learning_error_page, page_nav, redirect, render, to_login, PageCtx, PostForm};
+use super::{
+    done, learner_action, learning_error_page, page_nav, render, to_login, PageCtx, PostForm,
+};
 use crate::learning::{enrollment, lessons, notices, progress, visible_course, LearningError};
 use crate::paging::Paging;
 use crate::web::routes::{query_string, url_for};
@@ -53,45 +55,24 @@ pub async fn lesson_complete(
     Path((slug, position)): Path<(String, i64)>,
     form: PostForm,
 ) -> Response {
-    let ctx = PageCtx::of(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
-    let done = form.get("done") != Some("0");
-    let s = slug.clone();
-    let result = state
-        .db
-        .write_blocking(move |tx| -> Result<progress::Progress, LearningError> {
-            let course = visible_course(tx, &s, Some(&user))?;
-            if done {
-                progress::mark_complete(tx, user.id, &course, position)
-            } else {
-                progress::mark_incomplete(tx, user.id, &course, position)
-            }
-        })
-        .await;
-    match result {
-        Ok(p) => {
-            let just_finished = done && p.progress_percent == 100 && p.certificate_code.is_some();
-            flash(
-                req,
-                "success",
-                if just_finished {
-                    "flash.course_completed"
-                } else {
-                    "flash.lesson_completed"
-                },
-            );
-            // Onward to the next lesson when one is left, else back to this one.
-            let next = if done {
-                p.next_lesson_position.unwrap_or(position)
-            } else {
-                position
-            };
-            redirect(&lesson_url(&slug, next))
+    let complete = form.get("done") != Some("0");
+    learner_action(req, &state, move |tx, user| {
+        let course = visible_course(tx, &slug, Some(user))?;
+        if !complete {
+            progress::mark_incomplete(tx, user.id, &course, position)?;
+            return Ok(done("flash.lesson_completed", lesson_url(&slug, position)));
         }
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
+        let p = progress::mark_complete(tx, user.id, &course, position)?;
+        let finished = p.progress_percent == 100 && p.certificate_code.is_some();
+        let key = match finished {
+            true => "flash.course_completed",
+            false => "flash.lesson_completed",
+        };
+        // Onward to the next lesson when one is left, else back to this one.
+        let next = p.next_lesson_position.unwrap_or(position);
+        Ok(done(key, lesson_url(&slug, next)))
+    })
+    .await
 }
 
 #[handler]

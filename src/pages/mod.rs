@@ -9,6 +9,7 @@ pub mod course;
 mod forms;
 pub mod lessons;
 pub mod qa;
+mod writes;
 
 use bytes::Bytes;
 use minijinja::{context, Value};
@@ -18,6 +19,7 @@ use poem::{Request, Response};
 use serde::{Deserialize, Serialize};
 
 pub use forms::PostForm;
+pub use writes::{done, form_refusal, learner_action, learner_write, noted};
 
 use crate::accounts::{AccountError, User};
 use crate::catalog::CatalogError;

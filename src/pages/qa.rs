@@ -6,11 +6,12 @@ use minijinja::{context, Value};
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
+use rusqlite::Transaction;
 
 use super::course::slug_param;
 use super::{
-    flash, learning_error_page, learning_message, page_nav, redirect, render, to_login, PageCtx,
-    PostForm,
+    done, form_refusal, learner_action, learner_write, learning_error_page, page_nav, render,
+    to_login, PageCtx, PostForm,
 };
 use crate::accounts::User;
 use crate::fields::FieldErrors;
@@ -97,40 +98,26 @@ pub async fn ask(
     form: PostForm,
 ) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
     let (s, title, body) = (slug.clone(), form.value("title"), form.value("body"));
-    let result = state
-        .db
-        .write_blocking(move |tx| qa::ask(tx, &user, &s, title.as_deref(), body.as_deref()))
-        .await;
-    match result {
-        Ok(id) => {
-            flash(req, "success", "flash.question_posted");
-            redirect(&question_url(id))
-        }
-        Err(LearningError::Invalid(errors)) => list_page(
+    let write = move |tx: &Transaction<'_>, user: &User| {
+        let id = qa::ask(tx, user, &s, title.as_deref(), body.as_deref())?;
+        Ok(done("flash.question_posted", question_url(id)))
+    };
+    learner_write(req, &state, &ctx, write, |e| {
+        let (errors, message, status) = match form_refusal(&state, &ctx, e) {
+            Ok(shown) => shown,
+            Err(e) => return learning_error_page(&state, &ctx, e),
+        };
+        list_page(
             &state,
             &ctx,
             req,
             &slug,
-            Some((&form, errors, None)),
-            StatusCode::BAD_REQUEST,
-        ),
-        Err(e @ LearningError::Forbidden { .. }) => {
-            let message = learning_message(&state, &ctx, &e);
-            list_page(
-                &state,
-                &ctx,
-                req,
-                &slug,
-                Some((&form, FieldErrors::new(), message)),
-                StatusCode::FORBIDDEN,
-            )
-        }
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
+            Some((&form, errors, message)),
+            status,
+        )
+    })
+    .await
 }
 
 fn detail_page(
@@ -189,60 +176,19 @@ pub async fn answer_create(
     form: PostForm,
 ) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
     let body = form.value("body");
-    match state
-        .db
-        .write_blocking(move |tx| qa::answer(tx, &user, id, body.as_deref()))
-        .await
-    {
-        Ok(_) => {
-            flash(req, "success", "flash.answer_posted");
-            redirect(&question_url(id))
-        }
-        Err(LearningError::Invalid(errors)) => detail_page(
-            &state,
-            &ctx,
-            id,
-            Some((&form, errors, None)),
-            StatusCode::BAD_REQUEST,
-        ),
-        Err(e @ LearningError::Forbidden { .. }) => {
-            let message = learning_message(&state, &ctx, &e);
-            detail_page(
-                &state,
-                &ctx,
-                id,
-                Some((&form, FieldErrors::new(), message)),
-                StatusCode::FORBIDDEN,
-            )
-        }
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
-}
-
-/// Runs a moderation or authoring change and goes back to the question (or its course's list).
-async fn act(
-    req: &Request,
-    state: &AppState,
-    flash_key: &'static str,
-    work: impl FnOnce(&rusqlite::Transaction<'_>, &User) -> Result<String, LearningError>
-        + Send
-        + 'static,
-) -> Response {
-    let ctx = PageCtx::of(req, state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
+    let write = move |tx: &Transaction<'_>, user: &User| {
+        qa::answer(tx, user, id, body.as_deref())?;
+        Ok(done("flash.answer_posted", question_url(id)))
     };
-    match state.db.write_blocking(move |tx| work(tx, &user)).await {
-        Ok(to) => {
-            flash(req, "success", flash_key);
-            redirect(&to)
-        }
-        Err(e) => learning_error_page(state, &ctx, e),
-    }
+    learner_write(req, &state, &ctx, write, |e| {
+        let (errors, message, status) = match form_refusal(&state, &ctx, e) {
+            Ok(shown) => shown,
+            Err(e) => return learning_error_page(&state, &ctx, e),
+        };
+        detail_page(&state, &ctx, id, Some((&form, errors, message)), status)
+    })
+    .await
 }
 
 fn questions_url_of(tx: &rusqlite::Connection, question_id: i64) -> Result<String, LearningError> {
@@ -257,10 +203,10 @@ pub async fn question_delete(
     Path(id): Path<i64>,
     _form: PostForm,
 ) -> Response {
-    act(req, &state, "flash.post_deleted", move |tx, user| {
+    learner_action(req, &state, move |tx, user| {
         let back = questions_url_of(tx, id)?;
         qa::delete_question(tx, user, id)?;
-        Ok(back)
+        Ok(done("flash.post_deleted", back))
     })
     .await
 }
@@ -278,9 +224,9 @@ pub async fn question_hide(
     } else {
         "flash.shown"
     };
-    act(req, &state, key, move |tx, user| {
+    learner_action(req, &state, move |tx, user| {
         qa::set_hidden(tx, user, Some(id), None, hidden)?;
-        Ok(question_url(id))
+        Ok(done(key, question_url(id)))
     })
     .await
 }
@@ -292,8 +238,9 @@ pub async fn answer_delete(
     Path(id): Path<i64>,
     _form: PostForm,
 ) -> Response {
-    act(req, &state, "flash.post_deleted", move |tx, user| {
-        Ok(question_url(qa::delete_answer(tx, user, id)?))
+    learner_action(req, &state, move |tx, user| {
+        let question_id = qa::delete_answer(tx, user, id)?;
+        Ok(done("flash.post_deleted", question_url(question_id)))
     })
     .await
 }
@@ -311,10 +258,10 @@ pub async fn answer_hide(
     } else {
         "flash.shown"
     };
-    act(req, &state, key, move |tx, user| {
+    learner_action(req, &state, move |tx, user| {
         let question_id = qa::question_of_answer(tx, id)?;
         qa::set_hidden(tx, user, None, Some(id), hidden)?;
-        Ok(question_url(question_id))
+        Ok(done(key, question_url(question_id)))
     })
     .await
 }
@@ -330,9 +277,9 @@ pub async fn accept(
         .get("answer_id")
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
-    act(req, &state, "flash.answer_accepted", move |tx, user| {
+    learner_action(req, &state, move |tx, user| {
         qa::accept(tx, user, id, answer_id)?;
-        Ok(question_url(id))
+        Ok(done("flash.answer_accepted", question_url(id)))
     })
     .await
 }
@@ -405,34 +352,20 @@ pub async fn question_edit(
     form: PostForm,
 ) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
     let (title, body) = (form.value("title"), form.value("body"));
-    match state
-        .db
-        .write_blocking(move |tx| {
-            qa::edit_question(tx, &user, id, title.as_deref(), body.as_deref())
-        })
-        .await
-    {
-        Ok(()) => {
-            flash(req, "success", "flash.post_updated");
-            redirect(&question_url(id))
-        }
-        Err(LearningError::Invalid(errors)) => {
+    let write = move |tx: &Transaction<'_>, user: &User| {
+        qa::edit_question(tx, user, id, title.as_deref(), body.as_deref())?;
+        Ok(done("flash.post_updated", question_url(id)))
+    };
+    learner_write(req, &state, &ctx, write, |e| match e {
+        LearningError::Invalid(errors) => {
             let values = context! { title => form.get("title"), body => form.get("body") };
-            edit_page(
-                &state,
-                &ctx,
-                Editing::Question(id),
-                values,
-                &errors,
-                StatusCode::BAD_REQUEST,
-            )
+            let status = StatusCode::BAD_REQUEST;
+            edit_page(&state, &ctx, Editing::Question(id), values, &errors, status)
         }
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
+        e => learning_error_page(&state, &ctx, e),
+    })
+    .await
 }
 
 #[handler]
@@ -472,27 +405,18 @@ pub async fn answer_edit(
     form: PostForm,
 ) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
-    let Some(user) = ctx.user.clone() else {
-        return to_login(&ctx);
-    };
     let body = form.value("body");
-    match state
-        .db
-        .write_blocking(move |tx| qa::edit_answer(tx, &user, id, body.as_deref()))
-        .await
-    {
-        Ok(question_id) => {
-            flash(req, "success", "flash.post_updated");
-            redirect(&question_url(question_id))
+    let write = move |tx: &Transaction<'_>, user: &User| {
+        let question_id = qa::edit_answer(tx, user, id, body.as_deref())?;
+        Ok(done("flash.post_updated", question_url(question_id)))
+    };
+    learner_write(req, &state, &ctx, write, |e| match e {
+        LearningError::Invalid(errors) => {
+            let values = context! { body => form.get("body") };
+            let status = StatusCode::BAD_REQUEST;
+            edit_page(&state, &ctx, Editing::Answer(id), values, &errors, status)
         }
-        Err(LearningError::Invalid(errors)) => edit_page(
-            &state,
-            &ctx,
-            Editing::Answer(id),
-            context! { body => form.get("body") },
-            &errors,
-            StatusCode::BAD_REQUEST,
-        ),
-        Err(e) => learning_error_page(&state, &ctx, e),
-    }
+        e => learning_error_page(&state, &ctx, e),
+    })
+    .await
 }

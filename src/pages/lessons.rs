@@ -9,9 +9,12 @@ use poem::{handler, Request, Response};
 
 use super::course::slug_param;
 use super::{flash, learning_error_page, page_nav, redirect, render, to_login, PageCtx, PostForm};
-use crate::learning::{enrollment, lessons, notices, progress, visible_course, LearningError};
+use crate::learning::{
+    enrollment, lessons, notices, progress, visible_course, CourseRef, LearningError,
+};
 use crate::paging::Paging;
 use crate::web::routes::{query_string, url_for};
+use crate::web::templates::duration;
 use crate::web::AppState;
 
 fn lesson_url(slug: &str, position: i64) -> String {
@@ -22,6 +25,60 @@ fn lesson_url(slug: &str, position: i64) -> String {
     .unwrap_or_default()
 }
 
+/// The part of a lesson page that is the same for every reader, kept in `AppState::parts` for
+/// one write generation: the lesson's text and video (sanitising markdown is the costly step),
+/// and the curriculum with each item's link and duration ready to print. Nothing about the
+/// reader (checkmarks, progress, name, CSRF token) may go in here.
+#[derive(Debug)]
+struct LessonPart {
+    is_preview: bool,
+    positions: Vec<i64>,
+    /// What the template reads as `lesson`.
+    value: Value,
+}
+
+impl minijinja::value::Object for LessonPart {}
+
+impl LessonPart {
+    fn build(course: &CourseRef, content: lessons::LessonContent) -> LessonPart {
+        let items: Vec<Value> = content
+            .curriculum
+            .iter()
+            .map(|item| {
+                context! {
+                    position => item.position,
+                    title => item.title.as_str(),
+                    duration => duration(item.duration_seconds),
+                    is_preview => item.is_preview,
+                    // A percent-encoded path, printed as `url()` prints it.
+                    url => Value::from_safe_string(lesson_url(&course.slug, item.position)),
+                }
+            })
+            .collect();
+        let item_at = |p: Option<i64>| {
+            p.and_then(|p| content.curriculum.iter().position(|i| i.position == p))
+                .map(|i| items[i].clone())
+        };
+        let value = context! {
+            course => context! { slug => course.slug.as_str(), title => course.title.as_str() },
+            position => content.position,
+            title => content.title,
+            body_html => content.body_html,
+            duration => duration(content.duration_seconds),
+            is_preview => content.is_preview,
+            video => content.video,
+            previous => item_at(content.previous_position),
+            next => item_at(content.next_position),
+            curriculum => items,
+        };
+        LessonPart {
+            is_preview: content.is_preview,
+            positions: content.curriculum.iter().map(|i| i.position).collect(),
+            value,
+        }
+    }
+}
+
 #[handler]
 pub fn lesson(
     req: &Request,
@@ -30,14 +87,51 @@ pub fn lesson(
 ) -> Response {
     let ctx = PageCtx::of(req, &state);
     let slug = slug_param(req);
-    let hosts = lessons::parse_hosts(&state.config.learning.video_hosts);
-    match state
-        .db
-        .read(|c| lessons::lesson_view(c, &slug, position, ctx.user.as_ref(), &hosts))
-    {
-        Ok(view) => {
-            let enrolled = view.progress.is_some();
-            let data = context! { lesson => Value::from_serialize(&view), enrolled };
+    let user = ctx.user.as_ref();
+    // Read before the database: a part read after a concurrent write is then stored under the
+    // older generation, which is already stale.
+    let generation = state.db.generation();
+    let found = state.db.read(|c| -> Result<_, LearningError> {
+        let course = visible_course(c, &slug, user)?;
+        let key = ("lesson", course.id, position);
+        let part = match state.parts.get(&key, generation) {
+            Some(part) => part,
+            None => {
+                let hosts = lessons::parse_hosts(&state.config.learning.video_hosts);
+                let content = lessons::lesson_content(c, &course, position, &hosts)?;
+                let part = Value::from_object(LessonPart::build(&course, content));
+                state.parts.put(key, generation, part.clone());
+                part
+            }
+        };
+        let is_preview = part
+            .downcast_object_ref::<LessonPart>()
+            .is_some_and(|p| p.is_preview);
+        let progress = lessons::lesson_access(c, &course, is_preview, user)?;
+        Ok((part, progress))
+    });
+    match found {
+        Ok((part, progress)) => {
+            let Some(lesson) = part.downcast_object_ref::<LessonPart>() else {
+                return learning_error_page(&state, &ctx, LearningError::NotFound);
+            };
+            // The reader's own state, beside the shared part: checkmarks in curriculum order.
+            let done = progress
+                .as_ref()
+                .map(|p| p.completed_positions.as_slice())
+                .unwrap_or_default();
+            let marks: Vec<bool> = lesson.positions.iter().map(|p| done.contains(p)).collect();
+            let data = context! {
+                lesson => lesson.value.clone(),
+                enrolled => progress.is_some(),
+                completed => done.contains(&position),
+                marks,
+                progress => progress.as_ref().map(|p| context! {
+                    progress_percent => p.progress_percent,
+                    completed_lessons => p.completed_lessons,
+                    lesson_count => p.lesson_count,
+                }),
+            };
             render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK)
         }
         // Visitors are sent to log in and come back; learners are told to enroll.

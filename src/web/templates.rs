@@ -47,6 +47,19 @@ impl Templates {
         out
     }
 
+    /// Calls macro `name` of `template` with `args`, the template evaluated with `ctx` (which
+    /// needs `lang` for `t`): for fragments a page renders once and keeps.
+    pub fn call_macro(
+        &self,
+        template: &str,
+        name: &str,
+        ctx: Value,
+        args: &[Value],
+    ) -> Result<String, Error> {
+        let captured = self.env.get_template(template)?.render_captured(ctx)?;
+        captured.state().call_macro(name, args)
+    }
+
     /// Renders without timing (the toolbar itself).
     pub fn render_plain(&self, name: &str, ctx: Value) -> Result<String, Error> {
         self.env.get_template(name)?.render(ctx)

@@ -82,6 +82,20 @@ async fn a_kept_lesson_part_never_shows_one_learners_checkmarks_name_or_token_to
         "not the first learner's CSRF token"
     );
 
+    let english = second
+        .get(app.url(lesson))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("Lesson 1,") && !english.contains("1강,"),
+        "the curriculum in the reader's language"
+    );
+
     // And back: the first learner still sees their own checkmark from the kept part.
     let (_, again) = page_and_statements(&first, &app, lesson).await;
     assert!(again.contains("side-lesson--done") && again.contains(&token));

@@ -118,6 +118,13 @@ lines = [
     "", f"Enrollments by the 100 benchmark learners after the run: {int(created):,} (each request is a new (user, course) pair until the 40,000 pairs run out, then an idempotent re-enrollment, still a write transaction; errors = non-2xx answers).",
     f"Peak RSS: {int(rss)/1024:.1f} MB.", "",
 ]
-open(report, "w").write("\n".join(lines) + "\n")
+# Hand-written notes below the marker (before/after comparisons, what bounds a page) survive a rerun.
+marker = "<!-- notes: kept by bench/learning.sh -->"
+try:
+    old = open(report).read()
+except FileNotFoundError:
+    old = ""
+notes = old[old.index(marker):] if marker in old else ""
+open(report, "w").write("\n".join(lines) + "\n" + notes)
 print("\n".join(lines))
 PY

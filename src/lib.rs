@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use config::Config;
 use db::{Db, DbError};
-use web::cache::ResponseCache;
+use web::cache::{PartCache, ResponseCache};
 use web::i18n::Catalogs;
 use web::templates::Templates;
 use web::AppState;
@@ -54,6 +54,12 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         Duration::from_millis(config.cache.ttl_ms),
         (config.cache.max_mb as usize) << 20,
     ));
+    // Page parts (a lesson's sanitised text and curriculum) are a few kilobytes each: count
+    // about 16 KiB apiece against the same memory budget as whole answers.
+    let parts = Arc::new(PartCache::new(
+        Duration::from_millis(config.cache.ttl_ms),
+        (config.cache.max_mb as usize) * 64,
+    ));
     let accounts = accounts::Accounts::new(
         db.clone(),
         &config.auth,
@@ -68,6 +74,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         catalogs,
         templates,
         cache,
+        parts,
         accounts,
         mailer,
     }))

@@ -25,7 +25,13 @@ PEERS = ["django", "flask", "express"]
 
 
 def parse_wrk(text):
-    r = {"rps": None, "p50": None, "p99": None, "errors": 0}
+    r = {"rps": None, "p50": None, "p99": None, "errors": 0, "requests": None, "cpu": None}
+    m = re.search(r"^\s*(\d+) requests in", text, re.M)
+    if m:
+        r["requests"] = int(m.group(1))
+    m = re.search(r"^# cpu: (.*)$", text, re.M)
+    if m:
+        r["cpu"] = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
     m = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
     if m:
         r["rps"] = float(m.group(1))
@@ -71,17 +77,24 @@ for line in open(os.path.join(TMP, "runs.tsv"), encoding="utf-8"):
     server, idx, run, load, path = line.rstrip("\n").split("\t")
     r = parse_wrk(open(path, encoding="utf-8", errors="replace").read())
     r["load"] = load.split()[0]
+    cpu = r["cpu"]
+    if cpu:
+        capacity = cpu["elapsed"] * cpu["cores"]
+        r["other_pct"] = max(0.0, 100 * (cpu["busy"] - cpu["server"] - cpu["wrk"]) / capacity)
+        r["server_pct"] = 100 * cpu["server"] / capacity
+        r["us_per_req"] = 1e6 * cpu["server"] / r["requests"] if r["requests"] else None
+    else:
+        r["other_pct"] = r["server_pct"] = r["us_per_req"] = None
     runs.setdefault((server, int(idx)), []).append(r)
 
 servers = E["COMPARE_SERVERS"].split()
-idle = {}
-for line in open(os.path.join(TMP, "idle.tsv"), encoding="utf-8"):
-    server, busy, load = line.rstrip("\n").split("\t")
-    idle[server] = (int(busy), load)
-memory = {}
-for server in servers:
-    rss, pss, procs = open(os.path.join(TMP, f"rss-{server}.txt")).read().split()
-    memory[server] = (int(rss) / 1024, int(pss) / 1024, int(procs))
+memory = {}  # peaks over the rounds
+for name in os.listdir(TMP):
+    m = re.match(r"rss-(.+)-\d+\.txt$", name)
+    if m:
+        rss, pss, procs = map(int, open(os.path.join(TMP, name)).read().split())
+        old = memory.get(m.group(1), (0, 0, 0))
+        memory[m.group(1)] = (max(old[0], rss / 1024), max(old[1], pss / 1024), max(old[2], procs))
 
 result = {}
 for (server, idx), rs in runs.items():
@@ -96,6 +109,10 @@ for (server, idx), rs in runs.items():
         "non2xx": sum(r["errors"] for r in rs),
         "socket": {k: v for k, v in socket.items() if v},
         "loads": " / ".join(r["load"] for r in rs),
+        "others": " / ".join("n/a" if r["other_pct"] is None else f"{r['other_pct']:.0f}" for r in rs),
+        "max_other": max((r["other_pct"] or 0) for r in rs),
+        "us_per_req": median(r["us_per_req"] for r in rs),
+        "server_pct": median(r["server_pct"] for r in rs),
         "all_rps": [r["rps"] for r in rs],
     }
 
@@ -110,11 +127,14 @@ for server in servers:
         errors = str(r["non2xx"]) if r["non2xx"] else "0"
         if r["socket"]:
             errors += " (socket: " + ", ".join(f"{k} {v}" for k, v in r["socket"].items()) + ")"
+        us = "n/a" if r["us_per_req"] is None else f"{r['us_per_req']:,.0f} µs"
         main_rows.append(f"| {LABELS.get(server, server)} | {endpoint} | **{fmt_rps(r['rps'])}** | {spread} | "
-                         f"{fmt_ms(r['p50'])} | {fmt_ms(r['p99'])} | {errors} | {r['loads']} |")
+                         f"{fmt_ms(r['p50'])} | {fmt_ms(r['p99'])} | {errors} | {us} | "
+                         f"{r['loads']} | {r['others']} |")
 main_table = "\n".join([
-    "| server | endpoint | req/s (median) | req/s of each run | p50 | p99 | non-2xx | load (1 min) before each run |",
-    "|---|---|---:|---|---:|---:|---|---|",
+    "| server | endpoint | req/s (median) | req/s of each round | p50 | p99 | non-2xx | server CPU per request | "
+    "load (1 min) before each run | other work during each run (% of the CPU) |",
+    "|---|---|---:|---|---:|---:|---|---:|---|---|",
 ] + main_rows)
 
 
@@ -122,7 +142,10 @@ def ratio(a, b):
     ra, rb = result.get((a, b[1])), result.get((b[0], b[1]))
     if not ra or not rb or not ra["rps"] or not rb["rps"]:
         return "n/a"
-    return f"{ra['rps'] / rb['rps']:.1f}×"
+    cell = f"{ra['rps'] / rb['rps']:.1f}×"
+    if ra["us_per_req"] and rb["us_per_req"]:
+        cell += f" ({rb['us_per_req'] / ra['us_per_req']:.1f}×)"
+    return cell
 
 
 present_peers = [p for p in PEERS if p in servers]
@@ -147,17 +170,18 @@ mem_table = "\n".join([
     "|---|---:|---:|---:|",
 ] + mem_rows)
 
-idle_rows = [f"| {LABELS.get(s, s)} | {idle[s][0]} % | {idle[s][1]} |" for s in servers if s in idle]
-idle_table = "\n".join(["| before the runs of | CPU busy with other work (3 s, server idle) | load average (1, 5, 15 min) |",
-                        "|---|---:|---|"] + idle_rows)
-busiest = max((idle[s][0] for s in idle), default=0)
-if busiest >= 25:
-    load_verdict = (f"**The machine was not idle**: up to {busiest} % of its CPU was taken by other work "
-                    "just before a server's runs, so the absolute numbers are low and the ratios carry "
-                    "noise; treat them as indicative and re-run on an idle machine.")
+other_by_server = {s: max((r["max_other"] for (srv, _), r in result.items() if srv == s), default=0)
+                   for s in servers}
+busiest = max(other_by_server.values(), default=0)
+if busiest >= 10:
+    load_verdict = (f"**The machine was not idle**: other work took up to {busiest:.0f} % of the CPU "
+                    "during a run (last column of the results), so absolute req/s are low and vary "
+                    "from round to round; the rounds spread that disturbance over every server, and "
+                    "the server-CPU-per-request column is less sensitive to it than req/s. Re-run on "
+                    "an idle machine for reference numbers.")
 else:
-    load_verdict = (f"The machine was close to idle before each server's runs (at most {busiest} % of "
-                    "the CPU taken by other work).")
+    load_verdict = (f"The machine was close to idle: other work took at most {busiest:.0f} % of the "
+                    "CPU during any run.")
 
 # --- setup facts -------------------------------------------------------------------------
 cpu = "unknown CPU"
@@ -193,7 +217,7 @@ file; each server alone on the machine in turn, driven by the same wrk command.
   and takes part of the CPU from every server alike.
 - **Versions:** {version_text}.
 - **Data:** `hancup seed {E['COMPARE_SEED_ARGS']}` (5,000 courses in Korean and English, ~20 lessons each); database {db_mb:.1f} MB, in WAL mode.
-- **Load:** {wrk_version}, `wrk -t{E['COMPARE_THREADS']} -c{E['COMPARE_CONNECTIONS']} -d{duration} --latency`, after a {E['COMPARE_WARMUP']} warm-up run per endpoint; {runs_n} runs per server and endpoint, medians reported.
+- **Load:** {wrk_version}, `wrk -t{E['COMPARE_THREADS']} -c{E['COMPARE_CONNECTIONS']} -d{duration} --latency`, after a {E['COMPARE_WARMUP']} warm-up run per endpoint; {runs_n} rounds, each starting every server in turn, medians reported.
 - **Endpoints:** list page 1 `/api/v1/courses`, list page 50 `/api/v1/courses?page=50` (page size 20 on both),
   detail `{E['COMPARE_DETAIL_PATH']}` (the first course of page 1). Before its runs, each peer's three
   answers were checked equal to hancup's: every field and key order, except `description_html`
@@ -205,20 +229,21 @@ file; each server alone on the machine in turn, driven by the same wrk command.
 
 ### Load on the machine
 
-{load_verdict} The load average before each run (in the results table) also counts the wrk run
-just before it, so it mostly shows the benchmark itself; the column below was measured with the
-server started and idle, before its first run.
-
-{idle_table}
+{load_verdict} The load average before each run (in the results table) also counts the
+warm-up and the runs just before it, so it mostly shows the benchmark itself; "other work" is
+measured during each run: the machine's busy CPU time less that of the server's processes and
+of wrk, as a share of all cores over the run.
 
 ## Results
 
-Median of {runs_n} runs. Errors count non-2xx answers; socket errors (e.g. gunicorn's sync
-workers closing every connection, which wrk reopens) are listed beside them.
+Median of {runs_n} rounds; in each round every server ran alone, one after another, each
+endpoint after a {E['COMPARE_WARMUP']} warm-up. Server CPU per request is the CPU time (user +
+system) of all the server's processes during the run divided by the requests wrk completed.
+Socket errors (timeouts past wrk's 2 s) are listed beside the non-2xx count.
 
 {main_table}
 
-### hancup's advantage (req/s of hancup ÷ req/s of the peer)
+### hancup's advantage: req/s of hancup ÷ req/s of the peer (in brackets: the peer's server CPU per request ÷ hancup's)
 
 Like for like is **hancup with the cache off** against the peers, none of which caches answers
 (all of them, hancup included, memoise rendered markdown — see the notes). hancup with the cache
@@ -252,8 +277,6 @@ print()
 print(ratio_table)
 print()
 print(mem_table)
-print()
-print(idle_table)
 print(f"\nReport written to {report}.")
 bad = [f"{s} {ENDPOINTS[i]}" for (s, i), r in result.items() if r["non2xx"]]
 if bad:

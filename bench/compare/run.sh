@@ -18,9 +18,11 @@
 #   5. before timing a peer, checks its answers equal hancup's (page 1, page 50, the detail:
 #      every field except description_html, which another markdown renderer writes
 #      differently; next/previous compared without the host) and stops with a diff otherwise;
-#   6. per server and endpoint (list page 1, list page 50, one detail): a warm-up run, then
-#      COMPARE_RUNS timed wrk runs (load average noted before each), medians taken; the peak
-#      of the summed RSS and PSS of the server's processes is sampled during its runs;
+#   6. in COMPARE_RUNS rounds, each starting every server in turn: per endpoint (list page 1,
+#      list page 50, one detail) a warm-up run and one timed wrk run, with the load average
+#      before it and the CPU used meanwhile by the server, by wrk and by everything else
+#      (measure.py); medians over the rounds; the peak of the summed RSS and PSS of the
+#      server's processes is sampled during its runs;
 #   7. writes docs/BENCHMARKS-compare.md above its `<!-- notes -->` marker (the hand-written
 #      notes below it are kept) and prints the table.
 #
@@ -246,40 +248,32 @@ check_answers() {
 }
 
 # --- 5. the runs ----------------------------------------------------------------------
+# Rounds: each round starts every server in turn, alone, and times each endpoint once; a
+# server's runs are thus spread over the whole benchmark, so a busy spell of other work on a
+# shared machine hits every server alike instead of the one that happened to be running.
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-# CPU busy (%, all cores) over 3 s while the started server is idle: work of other processes.
-busy_pct() {
-  local a b
-  a=($(head -n1 /proc/stat)); sleep 3; b=($(head -n1 /proc/stat))
-  python3 -c 'import sys; a=list(map(int,sys.argv[1].split())); b=list(map(int,sys.argv[2].split())); d=[y-x for x,y in zip(a,b)]; idle=d[3]+d[4]; print(round(100*(1-idle/max(1,sum(d)))))' \
-    "${a[*]:1:8}" "${b[*]:1:8}"
-}
 : >"$tmp/runs.tsv"
-: >"$tmp/idle.tsv"
-for name in $SERVERS; do
-  start_server "$name"
-  check_answers "$name"
-  busy=$(busy_pct)
-  printf '%s\t%s\t%s\n' "$name" "$busy" "$(loadavg)" >>"$tmp/idle.tsv"
-  log "$name: machine ${busy}% busy with other work before its runs (load $(loadavg))"
-  start_sampler "$tmp/rss-$name.txt"
-  for i in "${!PATHS[@]}"; do
-    path=${PATHS[$i]}
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$BASE$path" >/dev/null 2>&1 || true
-    for run in $(seq "$RUNS"); do
+for round in $(seq "$RUNS"); do
+  for name in $SERVERS; do
+    start_server "$name"
+    check_answers "$name"
+    start_sampler "$tmp/rss-$name-$round.txt"
+    for i in "${!PATHS[@]}"; do
+      path=${PATHS[$i]}
+      wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$BASE$path" >/dev/null 2>&1 || true
       load=$(loadavg)
-      out=$tmp/wrk-$name-$i-$run.txt
-      log "$name $path run $run/$RUNS (load $load)"
-      wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path" >"$out" 2>&1 \
+      out=$tmp/wrk-$name-$i-$round.txt
+      log "round $round/$RUNS: $name $path (load $load)"
+      python3 "$HERE/measure.py" "$server_pgid" "$out" \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path" \
         || die "wrk failed: $(tail -n 5 "$out")"
-      printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$i" "$run" "$load" "$out" >>"$tmp/runs.tsv"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$i" "$round" "$load" "$out" >>"$tmp/runs.tsv"
     done
+    sleep 0.5   # one more RSS sample after the last run
+    stop_sampler
+    [[ -s $tmp/rss-$name-$round.txt ]] || die "no RSS sample for $name"
+    stop_server
   done
-  sleep 0.5   # one more RSS sample after the last run
-  stop_sampler
-  [[ -s $tmp/rss-$name.txt ]] || die "no RSS sample for $name"
-  cp "$tmp/server-$name.log" "$tmp/kept-$name.log" 2>/dev/null || true
-  stop_server
 done
 
 # --- 6. versions and the report ---------------------------------------------------------

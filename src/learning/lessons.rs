@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::progress::{progress, Progress};
-use super::{is_enrolled, may_change_course, visible_course, CourseRef, LearningError};
+use super::{may_change_course, visible_course, CourseRef, LearningError};
 use crate::accounts::User;
 use crate::markdown;
 
@@ -128,16 +128,31 @@ pub struct LessonView {
     pub progress: Option<Progress>,
 }
 
-/// The lesson at `position` for `user` (or a visitor). Enrolled learners and the course's
-/// editors see every lesson; everyone sees previews; others get `not_enrolled`.
-pub fn lesson_view(
+/// What a lesson shows that is the same for every reader: text, video and the curriculum
+/// around it, with no checkmarks (`completed` is false throughout). Pages keep it across requests
+/// for one write generation; a learner's progress is added per request.
+#[derive(Debug, Clone, Serialize)]
+pub struct LessonContent {
+    pub id: i64,
+    pub position: i64,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub duration_seconds: i64,
+    pub is_preview: bool,
+    pub video: Option<Video>,
+    pub previous_position: Option<i64>,
+    pub next_position: Option<i64>,
+    pub curriculum: Vec<LessonItem>,
+}
+
+/// The lesson at `position` of `course`, whoever asks; `lesson_access` decides who may see it.
+pub fn lesson_content(
     conn: &Connection,
-    slug: &str,
+    course: &CourseRef,
     position: i64,
-    user: Option<&User>,
     video_hosts: &[String],
-) -> Result<LessonView, LearningError> {
-    let course = visible_course(conn, slug, user)?;
+) -> Result<LessonContent, LearningError> {
     let row: Option<(i64, String, String, String, i64, bool)> = conn
         .prepare_cached(
             "SELECT id, title, body, video_url, duration_seconds, is_preview FROM lessons \
@@ -156,26 +171,6 @@ pub fn lesson_view(
         .optional()?;
     let (id, title, body, video_url, duration_seconds, is_preview) =
         row.ok_or(LearningError::NotFound)?;
-    let enrolled = match user {
-        Some(u) => is_enrolled(conn, u.id, course.id)?,
-        None => false,
-    };
-    let editor = match user {
-        Some(u) => may_change_course(conn, u, &course)?,
-        None => false,
-    };
-    if !is_preview && !enrolled && !editor {
-        return Err(LearningError::not_enrolled());
-    }
-    let progress = match (user, enrolled) {
-        (Some(u), true) => Some(progress(conn, u.id, &course)?),
-        _ => None,
-    };
-    let done = |p: i64| {
-        progress
-            .as_ref()
-            .is_some_and(|pr| pr.completed_positions.contains(&p))
-    };
     let curriculum: Vec<LessonItem> = conn
         .prepare_cached("SELECT position, title, duration_seconds, is_preview FROM lessons WHERE course_id = ?1 ORDER BY position")?
         .query_map([course.id], |r| {
@@ -187,13 +182,7 @@ pub fn lesson_view(
                 completed: false,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .map(|mut item| {
-            item.completed = done(item.position);
-            item
-        })
-        .collect();
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let previous_position = curriculum
         .iter()
         .rev()
@@ -203,15 +192,13 @@ pub fn lesson_view(
         .iter()
         .map(|l| l.position)
         .find(|p| *p > position);
-    Ok(LessonView {
-        completed: done(position),
+    Ok(LessonContent {
         body_html: markdown::to_safe_html(&body),
         video: if video_url.is_empty() {
             None
         } else {
             video_for(&video_url, video_hosts)
         },
-        course,
         id,
         position,
         title,
@@ -220,6 +207,76 @@ pub fn lesson_view(
         is_preview,
         previous_position,
         next_position,
+        curriculum,
+    })
+}
+
+/// Who may open a lesson: enrolled learners and the course's editors see every lesson, everyone
+/// sees previews, others get `not_enrolled`. The answer is the caller's progress when enrolled.
+pub fn lesson_access(
+    conn: &Connection,
+    course: &CourseRef,
+    is_preview: bool,
+    user: Option<&User>,
+) -> Result<Option<Progress>, LearningError> {
+    let Some(user) = user else {
+        return if is_preview {
+            Ok(None)
+        } else {
+            Err(LearningError::not_enrolled())
+        };
+    };
+    // The progress query reads the enrollment row, so it also answers "enrolled?"; whether
+    // the reader edits the course matters only when nothing else opens the lesson.
+    let progress = progress(conn, user.id, course)?;
+    if progress.enrolled {
+        return Ok(Some(progress));
+    }
+    if is_preview || may_change_course(conn, user, course)? {
+        Ok(None)
+    } else {
+        Err(LearningError::not_enrolled())
+    }
+}
+
+/// The lesson at `position` for `user` (or a visitor), with checkmarks: `lesson_content` and
+/// `lesson_access` together.
+pub fn lesson_view(
+    conn: &Connection,
+    slug: &str,
+    position: i64,
+    user: Option<&User>,
+    video_hosts: &[String],
+) -> Result<LessonView, LearningError> {
+    let course = visible_course(conn, slug, user)?;
+    let content = lesson_content(conn, &course, position, video_hosts)?;
+    let progress = lesson_access(conn, &course, content.is_preview, user)?;
+    let done = |p: i64| {
+        progress
+            .as_ref()
+            .is_some_and(|pr| pr.completed_positions.contains(&p))
+    };
+    let curriculum = content
+        .curriculum
+        .into_iter()
+        .map(|mut item| {
+            item.completed = done(item.position);
+            item
+        })
+        .collect();
+    Ok(LessonView {
+        completed: done(position),
+        course,
+        id: content.id,
+        position,
+        title: content.title,
+        body: content.body,
+        body_html: content.body_html,
+        duration_seconds: content.duration_seconds,
+        is_preview: content.is_preview,
+        video: content.video,
+        previous_position: content.previous_position,
+        next_position: content.next_position,
         curriculum,
         progress,
     })

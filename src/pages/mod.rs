@@ -215,7 +215,7 @@ fn render_body(
     state.templates.render(template, full)
 }
 
-fn template_failed(
+pub(super) fn template_failed(
     state: &AppState,
     ctx: &PageCtx,
     template: &str,

@@ -2,8 +2,12 @@
 //! valid for one database write generation: any commit through this server makes every entry
 //! stale at once, so a write is visible in the very next response. A short TTL bounds staleness
 //! from writers outside the process (CLI `seed` while serving). Bounded by bytes.
+//! `PartCache` keeps template values under the same rule: the parts of a page that are the
+//! same for every visitor (a lesson's text and curriculum), while the page around them is
+//! rendered per request. It must never hold anything about one visitor.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -64,6 +68,58 @@ impl ResponseCache {
     }
 }
 
+/// Shared, visitor-independent values valid for one write generation and at most `ttl`;
+/// bounded by entry count (when full, it starts over).
+pub struct PartCache<K, V> {
+    inner: RwLock<Parts<K, V>>,
+    ttl: Duration,
+    max_entries: usize,
+}
+
+struct Parts<K, V> {
+    generation: u64,
+    entries: HashMap<K, (Instant, V)>,
+}
+
+impl<K: Hash + Eq, V: Clone> PartCache<K, V> {
+    pub fn new(ttl: Duration, max_entries: usize) -> PartCache<K, V> {
+        PartCache {
+            inner: RwLock::new(Parts {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+            ttl,
+            max_entries,
+        }
+    }
+
+    pub fn get(&self, key: &K, generation: u64) -> Option<V> {
+        let inner = self.inner.read();
+        if inner.generation != generation {
+            return None;
+        }
+        let (at, value) = inner.entries.get(key)?;
+        (at.elapsed() < self.ttl).then(|| value.clone())
+    }
+
+    /// Stores `value` as computed at `generation` (read before the value was); older
+    /// generations are dropped, not stored.
+    pub fn put(&self, key: K, generation: u64, value: V) {
+        if self.ttl.is_zero() || self.max_entries == 0 {
+            return;
+        }
+        let mut inner = self.inner.write();
+        if generation < inner.generation {
+            return;
+        }
+        if generation > inner.generation || inner.entries.len() >= self.max_entries {
+            inner.entries.clear();
+            inner.generation = generation;
+        }
+        inner.entries.insert(key, (Instant::now(), value));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +142,21 @@ mod tests {
             c.put(format!("k{i}"), 1, Bytes::from(vec![0u8; 900]));
         }
         assert!(c.inner.read().bytes <= 4000);
+    }
+
+    #[test]
+    fn parts_live_for_one_generation_and_a_bounded_count() {
+        let c: PartCache<i64, &str> = PartCache::new(Duration::from_secs(60), 2);
+        c.put(1, 5, "one");
+        assert_eq!(c.get(&1, 5), Some("one"));
+        assert_eq!(c.get(&1, 6), None, "a write makes it stale");
+        c.put(1, 4, "older");
+        assert_eq!(c.get(&1, 5), Some("one"), "an older read is not stored");
+        c.put(2, 5, "two");
+        c.put(3, 5, "three");
+        assert!(c.inner.read().entries.len() <= 2);
+        let off: PartCache<i64, &str> = PartCache::new(Duration::ZERO, 2);
+        off.put(1, 1, "x");
+        assert_eq!(off.get(&1, 1), None, "a zero TTL turns it off");
     }
 }

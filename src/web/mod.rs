@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
 use crate::ops::metrics::Metrics;
-use cache::ResponseCache;
+use cache::{PartCache, ResponseCache};
 use i18n::Catalogs;
 use templates::Templates;
 
@@ -52,6 +52,8 @@ pub struct Shared {
     pub catalogs: Arc<Catalogs>,
     pub templates: Arc<Templates>,
     pub cache: Arc<ResponseCache>,
+    /// Visitor-independent parts of pages, keyed by (page kind, id, id); see `cache::PartCache`.
+    pub parts: Arc<PartCache<(&'static str, i64, i64), minijinja::Value>>,
     pub accounts: Accounts,
     pub mailer: Mailer,
     pub metrics: Arc<Metrics>,

@@ -2,6 +2,7 @@
 //! the functions and filters templates share — `t(key)` (message catalog, in the page's
 //! `lang`), `url(name, **args)` (named routes), `duration` and `date`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Value};
@@ -24,12 +25,9 @@ impl Templates {
             let name = path.trim_start_matches("templates/").to_owned();
             env.add_template_owned(name, source)?;
         }
-        env.add_function("t", move |state: &State, key: &str| -> String {
-            let lang = state
-                .lookup("lang")
-                .and_then(|v| v.as_str().and_then(Lang::from_code))
-                .unwrap_or(Lang::Ko);
-            catalogs.get(lang, key).to_owned()
+        let messages = Messages::build(&catalogs);
+        env.add_function("t", move |state: &State, key: &str| -> Value {
+            messages.get(render_lang(state), key)
         });
         env.add_function("url", url);
         env.add_filter("duration", duration);
@@ -49,10 +47,70 @@ impl Templates {
         out
     }
 
+    /// Calls macro `name` of `template` with `args`, the template evaluated with `ctx` (which
+    /// needs `lang` for `t`): for fragments a page renders once and keeps.
+    pub fn call_macro(
+        &self,
+        template: &str,
+        name: &str,
+        ctx: Value,
+        args: &[Value],
+    ) -> Result<String, Error> {
+        let captured = self.env.get_template(template)?.render_captured(ctx)?;
+        captured.state().call_macro(name, args)
+    }
+
     /// Renders without timing (the toolbar itself).
     pub fn render_plain(&self, name: &str, ctx: Value) -> Result<String, Error> {
         self.env.get_template(name)?.render(ctx)
     }
+}
+
+/// The catalogs as template values, built once: `t` hands out a reference-counted string
+/// instead of allocating a copy per call (a lesson page makes about eighty calls).
+struct Messages {
+    by_lang: HashMap<Lang, HashMap<String, Value>>,
+}
+
+impl Messages {
+    fn build(catalogs: &Catalogs) -> Messages {
+        let by_lang = Lang::ALL
+            .into_iter()
+            .map(|lang| {
+                let table = catalogs
+                    .keys(lang)
+                    .into_iter()
+                    .map(|k| (k.to_owned(), Value::from(catalogs.get(lang, k))))
+                    .collect();
+                (lang, table)
+            })
+            .collect();
+        Messages { by_lang }
+    }
+
+    /// The message for `key`; the key itself when missing, as `Catalogs::get` answers.
+    fn get(&self, lang: Lang, key: &str) -> Value {
+        self.by_lang
+            .get(&lang)
+            .and_then(|m| m.get(key))
+            .cloned()
+            .unwrap_or_else(|| Value::from(key))
+    }
+}
+
+/// The page's language, looked up in the context once per render and kept as a temp: a
+/// context lookup walks every enclosing frame (loops, blocks, macros) for each call.
+fn render_lang(state: &State) -> Lang {
+    const TEMP: &str = "t.lang";
+    if let Some(code) = state.get_temp(TEMP) {
+        return code.as_str().and_then(Lang::from_code).unwrap_or(Lang::Ko);
+    }
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::from_code))
+        .unwrap_or(Lang::Ko);
+    state.set_temp(TEMP, Value::from(lang.code()));
+    lang
 }
 
 /// Paths from `url_for` are percent-encoded, so they are safe to emit unescaped.

@@ -50,6 +50,10 @@ pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
 }
 
 pub async fn signup(client: &Client, app: &TestApp, email: &str) {
+    signup_named(client, app, email, "김민지").await;
+}
+
+pub async fn signup_named(client: &Client, app: &TestApp, email: &str, name: &str) {
     let resp = submit(
         client,
         app,
@@ -57,7 +61,7 @@ pub async fn signup(client: &Client, app: &TestApp, email: &str) {
         "/accounts/signup",
         &[
             ("email", email),
-            ("display_name", "김민지"),
+            ("display_name", name),
             ("password", PW),
             ("password2", PW),
         ],

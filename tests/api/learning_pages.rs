@@ -3,8 +3,8 @@
 
 use reqwest::Client;
 
-use crate::browser::{csrf_of, page, signup, submit};
-use crate::helpers::{small_catalog, spawn_app, Fixture, TestApp};
+use crate::browser::{csrf_of, page, signup, signup_named, submit};
+use crate::helpers::{people, small_catalog, spawn_app, Fixture, TestApp};
 
 async fn statements(client: &Client, app: &TestApp, path: &str) -> u64 {
     let resp = client.get(app.url(path)).send().await.unwrap();
@@ -14,6 +14,125 @@ async fn statements(client: &Client, app: &TestApp, path: &str) -> u64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// A page and the number of SQL statements it took.
+async fn page_and_statements(client: &Client, app: &TestApp, path: &str) -> (u64, String) {
+    let resp = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    let n = resp.headers()["x-sql-statements"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (n, resp.text().await.unwrap())
+}
+
+async fn enrolled_learner(app: &TestApp, email: &str, name: &str) -> Client {
+    let browser = app.browser();
+    signup_named(&browser, app, email, name).await;
+    let enrolled = submit(
+        &browser,
+        app,
+        "/courses/growth-marketing",
+        "/courses/growth-marketing/enroll",
+        &[],
+    )
+    .await;
+    assert_eq!(enrolled.status(), 303);
+    browser
+}
+
+#[tokio::test]
+async fn a_kept_lesson_part_never_shows_one_learners_checkmarks_name_or_token_to_another() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    let first = enrolled_learner(&app, "first@example.kr", "한지우").await;
+    let second = enrolled_learner(&app, "second@example.kr", "박서연").await;
+    let done = submit(
+        &first,
+        &app,
+        "/courses/growth-marketing/lessons/1",
+        "/courses/growth-marketing/lessons/1/complete",
+        &[("done", "1")],
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+
+    let lesson = "/courses/growth-marketing/lessons/2";
+    let (cold, mine) = page_and_statements(&first, &app, lesson).await;
+    assert!(mine.contains("side-lesson--done") && mine.contains("한지우"));
+    let (warm, theirs) = page_and_statements(&second, &app, lesson).await;
+    assert!(warm < cold, "the second learner is served the kept part");
+    assert!(theirs.contains("박서연"), "their own name");
+    assert!(!theirs.contains("한지우"), "not the first learner's name");
+    assert!(mine.contains(r#"value="50""#), "half of two lessons done");
+    assert!(
+        !theirs.contains("side-lesson--done") && theirs.contains(r#"value="0""#),
+        "no checkmark or progress of the first learner"
+    );
+    assert!(
+        theirs.contains("name=\"done\" value=\"1\""),
+        "lesson 2 is not done for them"
+    );
+    let token = csrf_of(&mine);
+    assert_ne!(csrf_of(&theirs), token);
+    assert!(
+        !theirs.contains(&token),
+        "not the first learner's CSRF token"
+    );
+
+    let english = second
+        .get(app.url(lesson))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("Lesson 1,") && !english.contains("1강,"),
+        "the curriculum in the reader's language"
+    );
+
+    // And back: the first learner still sees their own checkmark from the kept part.
+    let (_, again) = page_and_statements(&first, &app, lesson).await;
+    assert!(again.contains("side-lesson--done") && again.contains(&token));
+}
+
+#[tokio::test]
+async fn a_lesson_changed_through_the_api_shows_on_the_next_page_load() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let p = people(&app, &ids);
+    let learner = enrolled_learner(&app, "reader@example.kr", "한지우").await;
+    let lesson = "/courses/growth-marketing/lessons/2";
+    page_and_statements(&learner, &app, lesson).await;
+    let (_, before) = page_and_statements(&learner, &app, lesson).await;
+    assert!(before.contains("두 번째: 퍼널 분석"));
+
+    let (status, body) = app
+        .call(
+            "PATCH",
+            "/api/v1/courses/growth-marketing/lessons/2",
+            Some(&p.instructor),
+            Some(serde_json::json!({"title": "고친 제목", "body": "새 **본문**"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = page_and_statements(&learner, &app, lesson).await;
+    assert!(after.contains("고친 제목") && after.contains("<strong>본문</strong>"));
+    assert!(
+        !after.contains("두 번째: 퍼널 분석"),
+        "not the kept old part"
+    );
+    let (_, neighbour) =
+        page_and_statements(&learner, &app, "/courses/growth-marketing/lessons/1").await;
+    assert!(
+        neighbour.contains("고친 제목"),
+        "the curriculum of other lessons too"
+    );
 }
 
 #[tokio::test]
@@ -155,8 +274,11 @@ async fn my_courses_needs_a_login_and_lists_with_constant_statements() {
     });
     let many = statements(&browser, &app, "/me/courses").await;
     assert_eq!(one, many, "1 course or 16");
-    statements(&browser, &app, "/courses/growth-marketing/lessons/1").await;
-    let small_lesson = statements(&browser, &app, "/courses/growth-marketing/lessons/1").await;
+    // The first load after a write reads the lesson's shared part; the next one reuses it.
+    let lesson = "/courses/growth-marketing/lessons/1";
+    let small_cold = statements(&browser, &app, lesson).await;
+    let small_warm = statements(&browser, &app, lesson).await;
+    assert!(small_warm < small_cold, "the shared part is kept");
     app.exec(|tx| {
         let f = Fixture { tx };
         for p in 3..=40 {
@@ -164,8 +286,10 @@ async fn my_courses_needs_a_login_and_lists_with_constant_statements() {
         }
         Ok(())
     });
-    let big_lesson = statements(&browser, &app, "/courses/growth-marketing/lessons/1").await;
-    assert_eq!(small_lesson, big_lesson, "2 lessons or 40");
+    let big_cold = statements(&browser, &app, lesson).await;
+    let big_warm = statements(&browser, &app, lesson).await;
+    assert_eq!(small_cold, big_cold, "2 lessons or 40, read");
+    assert_eq!(small_warm, big_warm, "2 lessons or 40, kept");
 }
 
 #[tokio::test]

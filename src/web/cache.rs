@@ -61,9 +61,10 @@ impl ResponseCache {
             inner.bytes = 0;
             inner.generation = generation;
         }
-        inner.bytes += body.len() + key.len();
+        let key_len = key.len();
+        inner.bytes += body.len() + key_len;
         if let Some((_, old)) = inner.entries.insert(key, (Instant::now(), body)) {
-            inner.bytes -= old.len();
+            inner.bytes -= old.len() + key_len; // the key was counted when it first came
         }
     }
 }
@@ -142,6 +143,18 @@ mod tests {
             c.put(format!("k{i}"), 1, Bytes::from(vec![0u8; 900]));
         }
         assert!(c.inner.read().bytes <= 4000);
+    }
+
+    #[test]
+    fn replacing_an_entry_counts_its_key_once() {
+        let c = ResponseCache::new(Duration::from_secs(60), 1 << 20);
+        for body in ["first", "second body", "third"] {
+            c.put("/api/v1/courses".into(), 1, Bytes::from(body));
+        }
+        assert_eq!(
+            c.inner.read().bytes,
+            "/api/v1/courses".len() + "third".len()
+        );
     }
 
     #[test]

@@ -133,10 +133,21 @@ pub fn list_courses(
         return Err(CatalogError::InvalidPage);
     }
 
+    // A deferred join: the page's ids come from the ordering's covering index (or the search),
+    // and only those 20 rows are read whole and joined. Reading every skipped row made page 50
+    // cost 13x page 1 (docs/BENCHMARKS-compare.md); now a deep page costs about what the first does.
+    let searching = match_expr.is_some();
+    let order = order_sql(q.ordering, searching);
+    let rank = if searching { ", s.rank AS rank" } else { "" };
+    let page_ids = format!(
+        "SELECT c.id AS id{rank} FROM courses c{search_join} WHERE {where_sql} \
+         ORDER BY {order} LIMIT ? OFFSET ?"
+    );
+    let joins = SUMMARY_JOINS.trim_start_matches("FROM ");
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS}{search_join} WHERE {where_sql} \
-         ORDER BY {} LIMIT ? OFFSET ?",
-        order_sql(q.ordering, match_expr.is_some())
+        "SELECT {SUMMARY_COLUMNS} FROM ({page_ids}) p, {joins} WHERE c.id = p.id \
+         ORDER BY {}",
+        order.replace("s.rank", "p.rank")
     );
     args.push(Value::Integer(size));
     args.push(Value::Integer((q.page - 1) * size));

@@ -564,3 +564,51 @@ async fn logins_and_sessions_do_not_empty_the_catalog_cache() {
         "a new token changes no public answer, so the cache survives it"
     );
 }
+
+/// Pages are cut from the ordering's index and joined afterwards: walking every page of every
+/// ordering, filter and search gives exactly the one-page answer, in the same order.
+#[tokio::test]
+async fn every_page_of_every_ordering_is_a_slice_of_the_whole() {
+    let app = spawn_with(|c| c.cache.ttl_ms = 0).await;
+    app.seed(95, 30, 200);
+    let category = app.get_json("/api/v1/categories").await.1[0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut queries: Vec<String> = [
+        "",
+        "ordering=published_at",
+        "ordering=-published_at",
+        "ordering=title",
+        "ordering=-title",
+        "ordering=enrollment_count",
+        "ordering=-enrollment_count",
+        "level=beginner",
+        "search=%EC%B0%BD%EC%97%85",
+        "search=startup&ordering=title",
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
+    queries.push(format!("category={category}&ordering=-enrollment_count"));
+    for q in queries {
+        let (status, whole) = app
+            .get_json(&format!("/api/v1/courses?{q}&page_size=100"))
+            .await;
+        assert_eq!(status, 200, "{q}");
+        let whole = slugs(&whole);
+        let mut walked = Vec::new();
+        for page in 1.. {
+            let (status, body) = app
+                .get_json(&format!("/api/v1/courses?{q}&page_size=7&page={page}"))
+                .await;
+            assert_eq!(status, 200, "{q} page {page}");
+            walked.extend(slugs(&body));
+            if body["next"].is_null() {
+                break;
+            }
+        }
+        assert!(!whole.is_empty(), "{q} finds courses");
+        assert_eq!(walked, whole, "{q}");
+    }
+}

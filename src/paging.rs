@@ -75,4 +75,46 @@ impl Paging {
     pub fn offset(self) -> i64 {
         (self.page - 1) * self.size
     }
+
+    /// `LIMIT <size> OFFSET ?` for this page; bind [`Paging::offset`] to the `?`.
+    pub fn limit_offset_sql(self) -> String {
+        format!("{} OFFSET ?", limit_sql(self.size))
+    }
+}
+
+/// `LIMIT n`, written into the SQL rather than bound: SQLite plans with the value of a bound
+/// LIMIT, so such a statement is prepared again on every run (its statement cache cannot help).
+/// `n` is always a number this program chose — a page size clamped to 1–100 or a constant —
+/// never text from a request, and there are few distinct values, so the cache keeps each form.
+pub fn limit_sql(n: i64) -> String {
+    format!("LIMIT {n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::{Connection, StatementStatus};
+
+    #[test]
+    fn a_written_limit_keeps_the_statement_prepared_and_a_bound_one_does_not() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE t (x INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3);",
+        )
+        .unwrap();
+        let runs = |sql: &str, args: &[i64]| {
+            let mut st = c.prepare(sql).unwrap();
+            for _ in 0..3 {
+                st.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))
+                    .unwrap()
+                    .for_each(drop);
+            }
+            st.get_status(StatementStatus::RePrepare)
+        };
+        let paging = Paging { page: 2, size: 2 };
+        let written = format!("SELECT x FROM t ORDER BY x {}", paging.limit_offset_sql());
+        assert_eq!(runs(&written, &[paging.offset()]), 0);
+        // What this guards against: were it 0, binding the LIMIT would be fine again.
+        assert!(runs("SELECT x FROM t ORDER BY x LIMIT ? OFFSET ?", &[2, 2]) > 0);
+    }
 }

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use time::{Duration, OffsetDateTime, Time};
 
 use super::registry::{Display, FilterKind, ModelAdmin, SearchField};
+use crate::paging::limit_sql;
 use crate::web::i18n::Lang;
 
 /// "Show all" lists at most this many rows; larger lists stay paginated.
@@ -330,14 +331,14 @@ pub fn rows(
     let (cond, mut params) = conditions(m, q, owner);
     let cols: Vec<&str> = m.columns.iter().map(|c| c.sql).collect();
     let sql = format!(
-        "SELECT {}.id, {} FROM {} {}{cond} ORDER BY {} LIMIT ? OFFSET ?",
+        "SELECT {}.id, {} FROM {} {}{cond} ORDER BY {} {} OFFSET ?",
         m.table,
         cols.join(", "),
         m.table,
         m.joins,
-        order_by(m, q)
+        order_by(m, q),
+        limit_sql(limit.0 as i64)
     );
-    params.push(Value::Integer(limit.0 as i64));
     params.push(Value::Integer(limit.1 as i64));
     let mut stmt = conn.prepare_cached(&sql)?;
     let n = m.columns.len();

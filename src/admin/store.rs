@@ -13,6 +13,7 @@ use super::registry::{Inline, ManyToMany, ModelAdmin, Widget};
 use crate::accounts::User;
 use crate::db::DbError;
 use crate::fields::{FieldError, FieldErrors};
+use crate::paging::limit_sql;
 
 pub const NON_FIELD: &str = "__all__";
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
@@ -131,11 +132,10 @@ pub fn choices(
     limit: i64,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
     conn.prepare_cached(&format!(
-        "SELECT id, {label_sql} FROM {table} ORDER BY 2, 1 LIMIT ?1"
+        "SELECT id, {label_sql} FROM {table} ORDER BY 2, 1 {}",
+        limit_sql(limit)
     ))?
-    .query_map([limit], |r| {
-        Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?)))
-    })?
+    .query_map([], |r| Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?))))?
     .collect()
 }
 

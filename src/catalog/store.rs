@@ -13,6 +13,7 @@ use super::{
 };
 use crate::fields::{FieldError, FieldErrors};
 use crate::markdown;
+use crate::paging::limit_sql;
 
 pub(crate) const SUMMARY_COLUMNS: &str =
     "c.id, c.slug, c.title, c.summary, cat.slug, cat.name, cat.name_en, \
@@ -141,7 +142,8 @@ pub fn list_courses(
     let rank = if searching { ", s.rank AS rank" } else { "" };
     let page_ids = format!(
         "SELECT c.id AS id{rank} FROM courses c{search_join} WHERE {where_sql} \
-         ORDER BY {order} LIMIT ? OFFSET ?"
+         ORDER BY {order} {} OFFSET ?",
+        limit_sql(size)
     );
     let joins = SUMMARY_JOINS.trim_start_matches("FROM ");
     let sql = format!(
@@ -149,7 +151,6 @@ pub fn list_courses(
          ORDER BY {}",
         order.replace("s.rank", "p.rank")
     );
-    args.push(Value::Integer(size));
     args.push(Value::Integer((q.page - 1) * size));
     let results = conn
         .prepare_cached(&sql)?
@@ -232,11 +233,12 @@ pub fn home_lists(conn: &Connection) -> Result<HomeLists, CatalogError> {
     let shelf = |order: &str| -> Result<Vec<CourseSummary>, CatalogError> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS} WHERE c.status = 'published' \
-             ORDER BY {order} LIMIT ?1"
+             ORDER BY {order} {}",
+            limit_sql(HOME_SHELF)
         );
         Ok(conn
             .prepare_cached(&sql)?
-            .query_map([HOME_SHELF], summary_from_row)?
+            .query_map([], summary_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?)
     };
     Ok(HomeLists {

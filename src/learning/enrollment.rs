@@ -68,11 +68,12 @@ pub fn my_courses(
             (SELECT code FROM certificates k WHERE k.user_id = e.user_id AND k.course_id = c.id)
          FROM enrollments e JOIN courses c ON c.id = e.course_id
          JOIN categories cat ON cat.id = c.category_id JOIN users u ON u.id = c.instructor_id
-         WHERE e.user_id = ?1 ORDER BY e.created_at DESC, e.id DESC LIMIT ?2 OFFSET ?3"
+         WHERE e.user_id = ?1 ORDER BY e.created_at DESC, e.id DESC {}",
+        paging.limit_offset_sql()
     );
     let results = conn
         .prepare_cached(&sql)?
-        .query_map(params![user_id, paging.size, paging.offset()], |r| {
+        .query_map(params![user_id, paging.offset()], |r| {
             let course = summary_from_row(r)?;
             // The columns after SUMMARY_COLUMNS (0..=16).
             let done: i64 = r.get(18)?;

@@ -9,6 +9,7 @@ use crate::accounts::perms;
 use crate::accounts::User;
 use crate::fields::FieldErrors;
 use crate::markdown;
+use crate::paging::limit_sql;
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_BODY: usize = 20_000;
@@ -62,9 +63,10 @@ pub fn site_notices(conn: &Connection) -> Result<Vec<Notice>, LearningError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM notices n JOIN users u ON u.id = n.author_id LEFT JOIN courses c ON c.id = n.course_id \
-             WHERE n.course_id IS NULL ORDER BY n.is_pinned DESC, n.id DESC LIMIT ?1"
+             WHERE n.course_id IS NULL ORDER BY n.is_pinned DESC, n.id DESC {}",
+            limit_sql(LIST_LIMIT)
         ))?
-        .query_map([LIST_LIMIT], from_row)?
+        .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -72,9 +74,10 @@ pub fn course_notices(conn: &Connection, course_id: i64) -> Result<Vec<Notice>, 
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM notices n JOIN users u ON u.id = n.author_id LEFT JOIN courses c ON c.id = n.course_id \
-             WHERE n.course_id = ?1 ORDER BY n.is_pinned DESC, n.id DESC LIMIT ?2"
+             WHERE n.course_id = ?1 ORDER BY n.is_pinned DESC, n.id DESC {}",
+            limit_sql(LIST_LIMIT)
         ))?
-        .query_map(params![course_id, LIST_LIMIT], from_row)?
+        .query_map([course_id], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -84,9 +87,10 @@ pub fn my_course_notices(conn: &Connection, user_id: i64) -> Result<Vec<Notice>,
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM notices n JOIN users u ON u.id = n.author_id JOIN courses c ON c.id = n.course_id \
              JOIN enrollments e ON e.course_id = n.course_id AND e.user_id = ?1 \
-             ORDER BY n.is_pinned DESC, n.id DESC LIMIT ?2"
+             ORDER BY n.is_pinned DESC, n.id DESC {}",
+            limit_sql(LIST_LIMIT)
         ))?
-        .query_map(params![user_id, LIST_LIMIT], from_row)?
+        .query_map([user_id], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -119,12 +119,12 @@ pub fn list(
         ))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     check_page(paging.page, paging.size, count)?;
-    args.push(Value::Integer(paging.size));
     args.push(Value::Integer(paging.offset()));
     let results = conn
         .prepare_cached(&format!(
             "SELECT q.id, q.title, u.id, u.display_name, q.answer_count, q.accepted_answer_id IS NOT NULL, q.is_hidden, q.created_at \
-             FROM questions q JOIN users u ON u.id = q.user_id WHERE {where_sql} ORDER BY q.id DESC LIMIT ? OFFSET ?"
+             FROM questions q JOIN users u ON u.id = q.user_id WHERE {where_sql} ORDER BY q.id DESC {}",
+            paging.limit_offset_sql()
         ))?
         .query_map(params_from_iter(args.iter()), |r| {
             Ok(QuestionSummary {

@@ -61,11 +61,12 @@ pub fn list(
         .query_row([course_id], |r| r.get(0))?;
     check_page(paging.page, paging.size, count)?;
     let results = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT r.id, r.rating, r.body, u.id, u.display_name, r.created_at, r.updated_at \
-             FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.course_id = ?1 ORDER BY r.id DESC LIMIT ?2 OFFSET ?3",
-        )?
-        .query_map(params![course_id, paging.size, paging.offset()], |r| {
+             FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.course_id = ?1 ORDER BY r.id DESC {}",
+            paging.limit_offset_sql()
+        ))?
+        .query_map(params![course_id, paging.offset()], |r| {
             Ok(Review {
                 id: r.get(0)?,
                 rating: r.get(1)?,

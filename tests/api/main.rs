@@ -16,6 +16,7 @@ mod authorization;
 mod backups;
 mod browser;
 mod catalog_api;
+mod catalog_paging;
 mod cli;
 mod community_api;
 mod crash;

@@ -158,6 +158,8 @@ config_keys! {
         pool_size: u64,
         /// Milliseconds a connection waits on a locked database.
         busy_timeout_ms: u64,
+        /// MiB of the database file read through memory mapping (0 = plain reads).
+        mmap_size_mb: u64,
         /// `normal` or `full` (what each may lose: docs/OPERATIONS.md).
         synchronous: Synchronous,
     }
@@ -381,6 +383,13 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
             message: message.to_owned(),
         })
     };
+    if config.database.mmap_size_mb > 1 << 20 {
+        return fail(
+            "database",
+            "mmap_size_mb",
+            "must be at most 1048576 (1 TiB)",
+        );
+    }
     if !(1..=64).contains(&config.database.pool_size) {
         return fail("database", "pool_size", "must be between 1 and 64");
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use hancup::db::{migrate, Db, DbError};
 use rusqlite::{params, Connection};
 
-use crate::helpers::{small_catalog, spawn_app, spawn_in, test_config, Fixture};
+use crate::helpers::{small_catalog, spawn_app, spawn_in, spawn_with, test_config, Fixture};
 
 fn counters_match_recount(db: &Db) {
     let mismatches: Vec<(i64, i64, i64, i64, i64, i64, i64)> = db
@@ -215,6 +215,17 @@ async fn connections_use_wal_foreign_keys_and_a_busy_timeout() {
         })
         .unwrap();
     assert_eq!((mode.as_str(), fk, timeout, sync), ("wal", 1, 5000, 1));
+    let mmap: i64 = app
+        .db()
+        .read(|c| -> Result<_, DbError> { Ok(c.query_row("PRAGMA mmap_size", [], |r| r.get(0))?) })
+        .unwrap();
+    assert_eq!(mmap, 256 << 20, "database.mmap_size_mb = 256 by default");
+    let off = spawn_with(|c| c.database.mmap_size_mb = 0).await;
+    let mmap: i64 = off
+        .db()
+        .read(|c| -> Result<_, DbError> { Ok(c.query_row("PRAGMA mmap_size", [], |r| r.get(0))?) })
+        .unwrap();
+    assert_eq!(mmap, 0, "0 turns the map off");
     let version: String = app
         .db()
         .read(|c| -> Result<_, DbError> {

@@ -330,14 +330,18 @@ pub fn rows(
 ) -> rusqlite::Result<Vec<ListRow>> {
     let (cond, mut params) = conditions(m, q, owner);
     let cols: Vec<&str> = m.columns.iter().map(|c| c.sql).collect();
-    let sql = format!(
-        "SELECT {}.id, {} FROM {} {}{cond} ORDER BY {} {} OFFSET ?",
-        m.table,
-        cols.join(", "),
-        m.table,
-        m.joins,
-        order_by(m, q),
+    // A deferred join, as the catalog's list does: the page's ids are sorted and cut first
+    // (SQLite leaves out joins the filter and the order do not use), then only those rows are
+    // joined for their columns, instead of joining every match before sorting.
+    let (table, joins, order) = (m.table, m.joins, order_by(m, q));
+    let page_ids = format!(
+        "SELECT {table}.id AS id FROM {table} {joins}{cond} ORDER BY {order} {} OFFSET ?",
         limit_sql(limit.0 as i64)
+    );
+    let sql = format!(
+        "SELECT {table}.id, {} FROM ({page_ids}) p JOIN {table} ON {table}.id = p.id {joins} \
+         ORDER BY {order}",
+        cols.join(", ")
     );
     params.push(Value::Integer(limit.1 as i64));
     let mut stmt = conn.prepare_cached(&sql)?;

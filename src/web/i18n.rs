@@ -99,6 +99,35 @@ impl Catalogs {
             .unwrap_or(key)
     }
 
+    /// Field errors in `lang`: each error's `field_error.<code>` message with `{limit}` filled
+    /// in, or the error's own (English) message when the catalogs have none.
+    pub fn field_errors(
+        &self,
+        lang: Lang,
+        errors: &crate::fields::FieldErrors,
+    ) -> std::collections::BTreeMap<String, Vec<String>> {
+        errors
+            .iter()
+            .map(|(field, list)| {
+                let texts = list
+                    .iter()
+                    .map(|e| {
+                        let key = format!("field_error.{}", e.code);
+                        if !self.has(lang, &key) {
+                            return e.message.clone();
+                        }
+                        let text = self.get(lang, &key);
+                        match e.limit {
+                            Some(n) => text.replace("{limit}", &n.to_string()),
+                            None => text.to_owned(),
+                        }
+                    })
+                    .collect();
+                (field.clone(), texts)
+            })
+            .collect()
+    }
+
     pub fn has(&self, lang: Lang, key: &str) -> bool {
         self.messages
             .get(&lang)

@@ -51,7 +51,8 @@ fn page(
     }
 }
 
-fn gate_model(
+/// The staff gate, the model (or 404) and the permission for `action`, or the page refusing.
+pub(super) fn gate_model(
     req: &Request,
     state: &AppState,
     key: &str,

@@ -8,8 +8,8 @@ use poem::web::{Data, Json, Path};
 use poem::{handler, IntoResponse, Request, Response};
 use rusqlite::types::Value;
 
-use super::edit::model_context;
-use super::{error_page, flash, model_or_404, model_url, redirect, render, write, AdminCtx};
+use super::edit::{gate_model as gate, model_context};
+use super::{error_page, flash, model_url, redirect, render, write, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::accounts::{sessions, tokens, users, Password};
 use crate::admin::forms::AdminForm;
@@ -19,20 +19,6 @@ use crate::admin::registry::ModelAdmin;
 use crate::admin::store::{self, AdminError};
 use crate::fields::{FieldError, FieldErrors};
 use crate::web::AppState;
-
-fn gate(
-    req: &Request,
-    state: &AppState,
-    key: &str,
-    action: Action,
-) -> Result<(AdminCtx, &'static ModelAdmin), Response> {
-    let ctx = AdminCtx::gate(req, state)?;
-    let m = model_or_404(state, req, &ctx, key)?;
-    if let Err(e) = ctx.require(m, action) {
-        return Err(error_page(state, req, &ctx, e));
-    }
-    Ok((ctx, m))
-}
 
 #[handler]
 pub fn object_history(

@@ -182,28 +182,7 @@ impl AdminCtx {
 
     /// Field errors in the page's language, `{limit}` filled in.
     pub fn field_errors(&self, state: &AppState, errors: &FieldErrors) -> Value {
-        let map: std::collections::BTreeMap<String, Vec<String>> = errors
-            .iter()
-            .map(|(field, list)| {
-                let texts = list
-                    .iter()
-                    .map(|e| {
-                        let key = format!("field_error.{}", e.code);
-                        if state.catalogs.has(self.lang, &key) {
-                            let text = state.catalogs.get(self.lang, &key);
-                            match e.limit {
-                                Some(n) => text.replace("{limit}", &n.to_string()),
-                                None => text.to_owned(),
-                            }
-                        } else {
-                            e.message.clone()
-                        }
-                    })
-                    .collect();
-                (field.clone(), texts)
-            })
-            .collect();
-        Value::from_serialize(&map)
+        Value::from_serialize(state.catalogs.field_errors(self.lang, errors))
     }
 
     /// The models this user may view, grouped by area, for the navigation and dashboard.

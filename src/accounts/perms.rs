@@ -3,7 +3,9 @@
 //! directly or through groups, and object rules narrow them: a member of the `instructors` group
 //! who is not staff may change only the courses they teach.
 
-use rusqlite::{params, Connection};
+use std::collections::HashSet;
+
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::users::User;
 use super::AccountError;
@@ -90,6 +92,60 @@ pub fn can_on_course(
                 "SELECT EXISTS (SELECT 1 FROM courses WHERE id = ?1 AND instructor_id = ?2)",
             )?
             .query_row(params![id, user.id], |r| r.get(0))?),
+    }
+}
+
+/// The codenames `user_id` holds, directly or through a group (superuser status aside).
+pub fn held_codenames(conn: &Connection, user_id: i64) -> Result<HashSet<String>, AccountError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT p.codename FROM permissions p WHERE p.id IN (
+                SELECT permission_id FROM user_permissions WHERE user_id = ?1
+                UNION SELECT gp.permission_id FROM user_groups ug
+                      JOIN group_permissions gp ON gp.group_id = ug.group_id WHERE ug.user_id = ?1)",
+        )?
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The target-row rule for accounts (Django's and every serious admin's): may `actor` change,
+/// deactivate, delete or set the password of the user `target_id`? A model permission such as
+/// `accounts.change_user` says *which kind* of row an actor may touch; this says *which row*.
+///
+/// - an active superuser may manage anyone;
+/// - nobody else may manage a superuser (a changed e-mail or password is a superuser's account);
+/// - a target holding permissions (staff, or a non-staff instructor holding catalog grants) may
+///   be managed only by an actor whose effective permissions are a superset of the target's,
+///   so nobody gains a permission by taking over an account that has it. Stricter than "staff
+///   targets" alone: a non-staff user can hold grants that the API honours.
+///
+/// An unknown target is `Ok(true)`: the caller's own lookup answers 404.
+pub fn may_manage_user(
+    conn: &Connection,
+    actor: &User,
+    target_id: i64,
+) -> Result<bool, AccountError> {
+    if !actor.is_active {
+        return Ok(false);
+    }
+    if actor.is_superuser {
+        return Ok(true);
+    }
+    let target: Option<bool> = conn
+        .prepare_cached("SELECT is_superuser FROM users WHERE id = ?1")?
+        .query_row([target_id], |r| r.get(0))
+        .optional()?;
+    match target {
+        None => Ok(true),
+        Some(true) => Ok(false),
+        Some(false) if target_id == actor.id => Ok(true),
+        Some(false) => {
+            let theirs = held_codenames(conn, target_id)?;
+            if theirs.is_empty() {
+                return Ok(true);
+            }
+            Ok(theirs.is_subset(&held_codenames(conn, actor.id)?))
+        }
     }
 }
 

@@ -284,6 +284,19 @@ pub fn update(
         .map_err(|e| constraint_error(e, prefix))
 }
 
+/// The registration's target-row rule for a write to `id` by `user`: `Forbidden` when refused.
+pub fn may_write(
+    conn: &Connection,
+    m: &ModelAdmin,
+    user: &User,
+    id: i64,
+) -> Result<(), AdminError> {
+    match m.row_rule {
+        Some(rule) if !rule(conn, user, id)? => Err(AdminError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
 /// Whether the owner rule still holds for the row after a write.
 pub fn owned(
     conn: &Connection,
@@ -365,6 +378,7 @@ pub fn delete(
         let Some(obj) = load(conn, m, *id, owner)? else {
             return Err(AdminError::NotFound);
         };
+        may_write(conn, m, user, *id)?;
         let deleted = conn
             .prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", m.table))?
             .execute([id])

@@ -84,17 +84,6 @@ pub fn model_url(name: &str, m: &ModelAdmin, id: Option<i64>) -> String {
     }
 }
 
-fn held_codenames(conn: &rusqlite::Connection, user_id: i64) -> rusqlite::Result<HashSet<String>> {
-    conn.prepare_cached(
-        "SELECT p.codename FROM permissions p WHERE p.id IN (
-            SELECT permission_id FROM user_permissions WHERE user_id = ?1
-            UNION SELECT gp.permission_id FROM user_groups ug
-                  JOIN group_permissions gp ON gp.group_id = ug.group_id WHERE ug.user_id = ?1)",
-    )?
-    .query_map([user_id], |r| r.get(0))?
-    .collect()
-}
-
 impl AdminCtx {
     /// The gate: a staff user gets a context; anyone else an answer (login or refusal).
     pub fn gate(req: &Request, state: &AppState) -> Result<AdminCtx, Response> {
@@ -123,7 +112,7 @@ impl AdminCtx {
             if user.is_superuser {
                 return Ok((None, false));
             }
-            let held = held_codenames(c, user.id)?;
+            let held = perms::held_codenames(c, user.id)?;
             let instructor = perms::in_group(c, user.id, INSTRUCTORS_GROUP)
                 .map_err(|e| AdminError::Db(crate::db::DbError::Join(e.to_string())))?;
             Ok((Some(held), instructor))

@@ -22,6 +22,7 @@ mod community_api;
 mod crash;
 mod data;
 mod documented_limits;
+mod field_test_idor;
 mod field_test_staff;
 mod helpers;
 mod hostile_input;

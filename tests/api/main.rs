@@ -23,6 +23,7 @@ mod crash;
 mod data;
 mod documented_limits;
 mod field_test_idor;
+mod field_test_inlines;
 mod field_test_staff;
 mod helpers;
 mod hostile_input;

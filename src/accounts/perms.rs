@@ -1,7 +1,8 @@
 //! Permissions, the one check every surface uses. A superuser may do everything; other users
 //! hold per-model permissions (`<area>.<action>_<model>`, e.g. `catalog.change_course`)
-//! directly or through groups, and object rules narrow them: a member of the `instructors` group
-//! who is not staff may change only the courses they teach.
+//! directly or through groups, and object rules narrow them: a member of the group holding the
+//! `instructors` role may change only the courses they teach. The rule follows the group's
+//! `role` (fixed by migration 7, kept by triggers), never its name, which `change_group` edits.
 
 use std::collections::HashSet;
 
@@ -10,7 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::users::User;
 use super::AccountError;
 
-pub const INSTRUCTORS_GROUP: &str = "instructors";
+/// The role of the instructors' group (`auth_groups.role`).
+pub const INSTRUCTORS: &str = "instructors";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -58,13 +60,14 @@ pub fn has_perm(conn: &Connection, user: &User, codename: &str) -> Result<bool, 
         .query_row(params![user.id, codename], |r| r.get(0))?)
 }
 
-pub fn in_group(conn: &Connection, user_id: i64, group: &str) -> Result<bool, AccountError> {
+/// Whether the user belongs to the group holding `role` (whatever that group is called now).
+pub fn in_role(conn: &Connection, user_id: i64, role: &str) -> Result<bool, AccountError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM user_groups ug JOIN auth_groups g ON g.id = ug.group_id \
-             WHERE ug.user_id = ?1 AND g.name = ?2)",
+             WHERE ug.user_id = ?1 AND g.role = ?2)",
         )?
-        .query_row(params![user_id, group], |r| r.get(0))?)
+        .query_row(params![user_id, role], |r| r.get(0))?)
 }
 
 /// May `user` do `action` on the course `course_id` (`None`: on courses in general, e.g. add)?
@@ -82,7 +85,7 @@ pub fn can_on_course(
     if user.is_superuser {
         return Ok(true);
     }
-    if user.is_staff && !in_group(conn, user.id, INSTRUCTORS_GROUP)? {
+    if user.is_staff && !in_role(conn, user.id, INSTRUCTORS)? {
         return Ok(true);
     }
     match course_id {
@@ -149,11 +152,12 @@ pub fn may_manage_user(
     }
 }
 
-pub fn add_to_group(conn: &Connection, user_id: i64, group: &str) -> Result<(), AccountError> {
+/// Adds the user to the group holding `role`.
+pub fn add_to_role(conn: &Connection, user_id: i64, role: &str) -> Result<(), AccountError> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT ?1, id FROM auth_groups WHERE name = ?2",
+        "INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT ?1, id FROM auth_groups WHERE role = ?2",
     )?
-    .execute(params![user_id, group])?;
+    .execute(params![user_id, role])?;
     Ok(())
 }
 

@@ -145,7 +145,8 @@ impl Builder<'_> {
                 autocomplete: true,
             } => {
                 if let Ok(id) = value.parse::<i64>() {
-                    value_label = store::label_of(self.conn, table, label_sql, id)?;
+                    let related = self.ctx.related(table);
+                    value_label = store::label_of(self.conn, table, label_sql, id, related)?;
                 }
                 let target = models::REGISTRY.iter().find(|m| m.table == table);
                 autocomplete_url = target.map(|t| model_url("admin_autocomplete", t, None));
@@ -157,8 +158,10 @@ impl Builder<'_> {
                 autocomplete: false,
             } => {
                 if !self.fk_cache.contains_key(table) {
-                    self.fk_cache
-                        .insert(table, store::choices(self.conn, table, label_sql, 1000)?);
+                    self.fk_cache.insert(
+                        table,
+                        store::choices(self.conn, table, label_sql, 1000, self.ctx.related(table))?,
+                    );
                 }
                 choices = self.fk_cache[table]
                     .iter()
@@ -229,10 +232,16 @@ pub fn build(
     let mut m2m = Vec::new();
     for x in m.m2m {
         let selected = fs.m2m.get(x.name).cloned().unwrap_or_default();
-        let choices: Vec<Value> = store::choices(conn, x.table, x.label_sql, 1000)?
-            .into_iter()
-            .map(|(id, label)| context! { value => id, label, checked => selected.contains(&id) })
-            .collect();
+        let choices: Vec<Value> = store::choices(
+            conn,
+            x.table,
+            x.label_sql,
+            1000,
+            ctx.related(x.table),
+        )?
+        .into_iter()
+        .map(|(id, label)| context! { value => id, label, checked => selected.contains(&id) })
+        .collect();
         m2m.push(context! {
             name => x.name,
             label => x.label.get(lang),

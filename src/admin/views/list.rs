@@ -49,7 +49,7 @@ fn filters_view(
             }
             FilterKind::Fk { table, label_sql } => {
                 options.extend(
-                    store::choices(conn, table, label_sql, 100)?
+                    store::choices(conn, table, label_sql, 100, ctx.related(table))?
                         .into_iter()
                         .map(|(id, l)| (id.to_string(), l)),
                 );

@@ -32,5 +32,6 @@ mod login_limits;
 mod observability;
 mod pages;
 mod permissions;
+mod slow_clients;
 mod source_rules;
 mod upgrade;

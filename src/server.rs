@@ -23,8 +23,15 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
     let limiter = Limiter::new(state.config.server.max_concurrent_requests);
     let observed = state.clone();
     let max_body = state.config.server.max_body_bytes as usize;
-    // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
-    let max_admin_body = max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024);
+    let bodies = middleware::BodyRules {
+        max: max_body,
+        // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
+        max_admin: max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024),
+        deadline: match state.config.server.body_timeout_seconds {
+            0 => None,
+            s => Some(Duration::from_secs(s)),
+        },
+    };
     let route = admin::routes(Route::new());
     route
         .nest_no_strip("/api", api::routes())
@@ -94,16 +101,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .around(not_found_fallback)
         .around(auth::authenticate)
         .with(session::middleware(state.db.clone(), &state.config))
-        .around(move |ep, req| {
-            let limit = if req.uri().path().starts_with("/admin/") {
-                max_admin_body
-            } else {
-                max_body
-            };
-            middleware::limit_body(ep, req, limit)
-        })
         .data(state.clone())
-        .around(move |ep, req| middleware::observe(ep, req, observed.clone(), limiter.clone()))
+        .around(move |ep, req| {
+            middleware::observe(ep, req, observed.clone(), limiter.clone(), bodies)
+        })
 }
 
 /// Answers paths no route matched, or whose percent-encoding does not decode to a route: JSON
@@ -199,12 +200,9 @@ pub async fn serve_on(
         .map(|a| a.to_string())
         .collect();
     tracing::info!(address = %addrs.join(", "), "hancup is serving");
-    let mut server = poem::Server::new_with_acceptor(acceptor);
-    let idle = state.config.server.idle_timeout_seconds;
-    if idle > 0 {
-        server = server.idle_timeout(Duration::from_secs(idle));
-    }
-    server
-        .run_with_graceful_shutdown(endpoint(state), closed, Some(grace))
-        .await
+    let deadlines = crate::ops::connection::Deadlines::from_seconds(
+        state.config.server.header_timeout_seconds,
+        state.config.server.idle_timeout_seconds,
+    );
+    crate::ops::connection::serve(acceptor, endpoint(state), closed, grace, deadlines).await
 }

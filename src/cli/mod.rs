@@ -216,10 +216,13 @@ fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!(?origin, "listening socket ready");
     // Writes queue on one writer lock and hashing has its own bound, so a large blocking pool
-    // buys nothing but memory: each extra thread grows its own malloc arena.
+    // buys nothing but memory: each extra thread grows its own malloc arena. Reads take a worker
+    // out of the pool while they run (`Db::read`, `block_in_place`): room for one per pooled
+    // connection, and as many again waiting for one.
+    let blocking = 16 + 2 * state.config.database.pool_size as usize;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(16)
+        .max_blocking_threads(blocking)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime

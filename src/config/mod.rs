@@ -136,6 +136,12 @@ config_keys! {
         max_concurrent_requests: u64,
         /// Seconds a connection may stay silent (no bytes either way) before it is closed; 0 = never.
         idle_timeout_seconds: u64,
+        /// Seconds a client has to send a whole request head; also how long an idle keep-alive
+        /// connection is kept. 0 = no deadline.
+        header_timeout_seconds: u64,
+        /// Seconds a client has to send a whole request body, read before the request counts
+        /// against `max_concurrent_requests` (408 after it). 0 = no deadline.
+        body_timeout_seconds: u64,
         /// Set SO_REUSEPORT so a new process can bind the same address while the old one drains.
         reuse_port: bool,
     }

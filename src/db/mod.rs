@@ -123,13 +123,26 @@ impl Db {
         Ok(db)
     }
 
-    /// Runs read-only work on a pooled connection, on the calling thread.
+    /// Runs read-only work on a pooled connection, on the calling thread. On a worker of the
+    /// multi-threaded runtime the worker first hands its other tasks to a fresh thread
+    /// (`block_in_place`), so reads never stall the executor: new connections are still accepted
+    /// and answered (past `server.max_concurrent_requests`, with a 503 at once) while every
+    /// admitted request is in SQLite.
     pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<DbError>,
     {
-        let conn = self.pool.get().map_err(DbError::from)?;
-        measured(|| f(&conn))
+        let work = || {
+            let conn = self.pool.get().map_err(DbError::from)?;
+            measured(|| f(&conn))
+        };
+        let on_worker = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if on_worker {
+            tokio::task::block_in_place(work)
+        } else {
+            work()
+        }
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction under the writer lock and commits when it

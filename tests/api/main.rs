@@ -37,5 +37,7 @@ mod login_limits;
 mod observability;
 mod pages;
 mod permissions;
+mod sandbox;
+mod slow_clients;
 mod source_rules;
 mod upgrade;

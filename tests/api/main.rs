@@ -25,6 +25,7 @@ mod documented_limits;
 mod helpers;
 mod hostile_input;
 mod layers;
+mod learner_day;
 mod learning_api;
 mod learning_pages;
 mod load;

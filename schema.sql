@@ -438,3 +438,28 @@ BEGIN SELECT RAISE(ABORT, 'a group''s role never changes'); END;
 CREATE TRIGGER auth_groups_role_kept BEFORE DELETE ON auth_groups
 WHEN OLD.role IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a group with a role cannot be deleted'); END;
+
+-- migration: 8 leaving a course archives the enrollment
+-- Leaving used to delete the enrollment and, through `enrollments_forget_progress`, every
+-- lesson the learner had done. Now it sets `archived_at`: the row, its progress and its
+-- certificate stay, My courses hides it, and enrolling again clears it. `enrollment_count`
+-- counts current learners only, so the counter triggers learn the flag (an archived row
+-- inserted, deleted or moved changes nothing; archiving or restoring moves the count by one).
+ALTER TABLE enrollments ADD COLUMN archived_at TEXT;
+DROP TRIGGER enrollments_count_insert;
+DROP TRIGGER enrollments_count_delete;
+DROP TRIGGER enrollments_count_update;
+CREATE TRIGGER enrollments_count_insert AFTER INSERT ON enrollments
+WHEN NEW.archived_at IS NULL BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = NEW.course_id;
+END;
+CREATE TRIGGER enrollments_count_delete AFTER DELETE ON enrollments
+WHEN OLD.archived_at IS NULL BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count - 1 WHERE id = OLD.course_id;
+END;
+CREATE TRIGGER enrollments_count_update AFTER UPDATE OF course_id, archived_at ON enrollments BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count - 1
+    WHERE id = OLD.course_id AND OLD.archived_at IS NULL;
+    UPDATE courses SET enrollment_count = enrollment_count + 1
+    WHERE id = NEW.course_id AND NEW.archived_at IS NULL;
+END;

@@ -28,6 +28,7 @@ use config::Config;
 use db::{Db, DbError};
 use web::cache::{PartCache, ResponseCache};
 use web::i18n::Catalogs;
+use web::local_time::LocalTime;
 use web::templates::Templates;
 use web::AppState;
 
@@ -48,8 +49,10 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = Db::open_and_migrate(&config.database)?;
     admin::check(&db).map_err(StartError::Admin)?;
     let catalogs = Arc::new(Catalogs::load().map_err(StartError::Assets)?);
-    let templates =
-        Arc::new(Templates::load(catalogs.clone()).map_err(|e| StartError::Assets(e.to_string()))?);
+    let templates = Arc::new(
+        Templates::load(catalogs.clone(), LocalTime::new(&config.i18n.time_zone))
+            .map_err(|e| StartError::Assets(e.to_string()))?,
+    );
     let cache = Arc::new(ResponseCache::new(
         Duration::from_millis(config.cache.ttl_ms),
         (config.cache.max_mb as usize) << 20,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use poem::error::{NotFoundError, ParsePathError};
 use poem::http::StatusCode;
 use poem::listener::Acceptor;
-use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{get, post, Endpoint, EndpointExt, IntoResponse, PathPattern, Request, Response, Route};
 
 use crate::ops::listener::Handoff;
 use crate::pages::{accounts, qa};
@@ -44,6 +44,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .at(pattern("course_detail"), pages::course::course_detail)
         .at(pattern("enroll"), post(pages::course::enroll))
         .at(pattern("leave"), post(pages::course::leave))
+        .at(
+            pattern("progress_delete"),
+            get(pages::course::progress_delete_form).post(pages::course::progress_delete),
+        )
         .at(pattern("review_create"), post(pages::course::review_create))
         .at(pattern("review_update"), post(pages::course::review_update))
         .at(pattern("review_delete"), post(pages::course::review_delete))
@@ -79,7 +83,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
             pattern("login"),
             get(accounts::login_form).post(accounts::login),
         )
-        .at(pattern("logout"), post(accounts::logout))
+        .at(
+            pattern("logout"),
+            get(accounts::logout_confirm).post(accounts::logout),
+        )
         .at(
             pattern("account"),
             get(accounts::account).post(accounts::account_update),
@@ -107,22 +114,46 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         })
 }
 
-/// Answers paths no route matched, or whose percent-encoding does not decode to a route: JSON
-/// under `/api`, the friendly page elsewhere.
+/// Answers paths no route matched, or whose percent-encoding does not decode to a route, with
+/// JSON under `/api`; outside `/api` every error that reached here without a page of its own
+/// (no route, wrong method, an unreadable path or body, a server fault) becomes the styled
+/// error page with the same status, so a browser never shows poem's plain-text answers.
 async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let is_api = req.uri().path().starts_with("/api/");
-    // Only the language and path are kept; the page is rendered on a miss alone.
+    // Only the language and path are kept; the page is rendered on an error alone.
     let page = req
         .data::<AppState>()
         .map(|s| (s.clone(), pages::PageCtx::light(&req, s)));
     match next.call(req).await {
         Ok(resp) => Ok(resp.into_response()),
-        Err(e) if e.is::<NotFoundError>() || e.is::<ParsePathError>() => match (is_api, page) {
-            (true, _) => Ok(api::json_error(StatusCode::NOT_FOUND, "Not found.")),
-            (false, Some((state, ctx))) => Ok(pages::not_found_page(&state, &ctx)),
-            (false, None) => Err(e),
+        Err(e) if is_api && (e.is::<NotFoundError>() || e.is::<ParsePathError>()) => {
+            Ok(api::json_error(StatusCode::NOT_FOUND, "Not found."))
+        }
+        Err(e) if is_api => Err(e),
+        Err(e) => match page {
+            Some((state, ctx)) => {
+                let pattern = e.data::<PathPattern>().cloned();
+                let status = if e.is::<ParsePathError>() {
+                    StatusCode::NOT_FOUND
+                } else {
+                    e.status()
+                };
+                let own = e.into_response();
+                let is_page = own
+                    .content_type()
+                    .is_some_and(|t| t.starts_with("text/html"));
+                let mut resp = if is_page {
+                    own
+                } else {
+                    pages::status_page(&state, &ctx, status)
+                };
+                if let Some(p) = pattern {
+                    resp.set_data(p);
+                }
+                Ok(resp)
+            }
+            None => Err(e),
         },
-        Err(e) => Err(e),
     }
 }
 

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub use values::{
-    ConfigValue, Language, LogFormat, LogLevel, MailBackend, SmtpSecurity, Synchronous,
+    ConfigValue, Language, LogFormat, LogLevel, MailBackend, SmtpSecurity, Synchronous, ZoneName,
 };
 
 /// The documented defaults, compiled into the binary so it runs with no file at all.
@@ -242,6 +242,8 @@ config_keys! {
     i18n: I18nConfig {
         /// Page language when neither cookie nor Accept-Language chooses: `ko` or `en`.
         default_language: Language,
+        /// Time zone every date and time shown to people is in (stored values stay UTC).
+        time_zone: ZoneName,
     }
     log: LogConfig {
         /// Minimum log level.

@@ -110,6 +110,10 @@ fn next_param(req: &Request) -> Option<String> {
 pub fn login_form(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
     let next = next_param(req);
+    // Only known reasons, as catalog keys: the query never puts its own text on the page.
+    let reason = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .any(|(k, v)| k == "reason" && v == "login_required")
+        .then_some("login.required");
     form_page(
         &state,
         &ctx,
@@ -117,7 +121,7 @@ pub fn login_form(req: &Request, state: Data<&AppState>) -> Response {
         StatusCode::OK,
         &FieldErrors::new(),
         None,
-        context! { next },
+        context! { next, reason },
     )
 }
 
@@ -188,6 +192,23 @@ pub fn logout(req: &Request, state: Data<&AppState>, _form: PostForm) -> Respons
     csrf::rotate(req, &state);
     flash(req, "info", "flash.logged_out");
     redirect(&url("home"))
+}
+
+/// `/accounts/logout` opened as a page (a bookmark, a link typed in): a button that logs out,
+/// since logging out is a POST; visitors not logged in go home.
+#[handler]
+pub fn logout_confirm(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::of(req, &state);
+    if ctx.user.is_none() {
+        return redirect(&url("home"));
+    }
+    render(
+        &state,
+        &ctx,
+        "accounts/logout.html",
+        context! {},
+        StatusCode::OK,
+    )
 }
 
 fn account_page(

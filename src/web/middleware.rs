@@ -24,6 +24,12 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                         script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'";
 
+/// The page CSP plus `frame-src` naming exactly `origins`: for the one page that embeds video
+/// players (the lesson page). Every other page frames nothing beyond `default-src 'self'`.
+pub fn csp_framing(origins: &[String]) -> String {
+    format!("{CSP}; frame-src {}", origins.join(" "))
+}
+
 /// Paths that answer even when the server is at its concurrency bound, so operators can still
 /// see what is happening.
 fn exempt_from_bound(path: &str) -> bool {
@@ -158,10 +164,10 @@ fn security_headers(headers: &mut poem::http::HeaderMap, path: &str, https: bool
     } else {
         CSP
     };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A handler that chose its own policy (`csp_framing`) keeps it.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(csp));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cache;
 pub mod csrf;
 pub mod i18n;
+pub mod local_time;
 pub mod middleware;
 pub mod overload;
 pub mod request_id;

@@ -10,6 +10,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("set_language", "/lang/:code"),
     ("enroll", "/courses/:slug/enroll"),
     ("leave", "/courses/:slug/leave"),
+    ("progress_delete", "/courses/:slug/progress/delete"),
     ("lesson", "/courses/:slug/lessons/:position"),
     (
         "lesson_complete",

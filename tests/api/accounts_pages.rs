@@ -131,7 +131,7 @@ async fn login_returns_to_next_but_never_off_site() {
     assert_eq!(resp.status(), 303);
     assert_eq!(
         resp.headers()["location"],
-        "/accounts/login?next=%2Faccounts%2Fme"
+        "/accounts/login?next=%2Faccounts%2Fme&reason=login_required"
     );
     for (next, expected) in [
         ("/accounts/me", "/accounts/me"),

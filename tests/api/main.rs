@@ -30,6 +30,7 @@ mod field_test_staff;
 mod helpers;
 mod hostile_input;
 mod layers;
+mod learner_day;
 mod learning_api;
 mod learning_pages;
 mod load;

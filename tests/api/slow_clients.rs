@@ -162,11 +162,11 @@ async fn past_the_bound_reads_are_refused_at_once_and_readyz_still_answers() {
     }
     let ready = app.get("/readyz").await.status();
     let mut refused = Vec::new();
-    let mut served = 0;
+    let mut served = Vec::new();
     while let Some(done) = load.join_next().await {
         let ((status, retry_after), took) = done.unwrap();
         match status {
-            200 => served += 1,
+            200 => served.push(took),
             503 => {
                 assert_eq!(retry_after.as_deref(), Some("1"));
                 refused.push(took);
@@ -175,17 +175,23 @@ async fn past_the_bound_reads_are_refused_at_once_and_readyz_still_answers() {
         }
     }
     assert_eq!(ready, 200, "readiness bypasses the bound");
-    assert!(served > 0);
+    assert!(!served.is_empty());
     assert!(
         !refused.is_empty(),
         "64 concurrent reads with a bound of 2 must see 503s"
     );
+    // "At once" compared with the work itself, in the same run: a refusal never waits for a slot,
+    // so it comes back faster than a served read. (An absolute figure would be a timed test on a
+    // shared machine; the milliseconds are measured in bench/, not here.)
     refused.sort();
+    served.sort();
     let median = refused[refused.len() / 2];
+    let served_median = served[served.len() / 2];
     assert!(
-        median < Duration::from_millis(250),
-        "refusals come at once, median {median:?} of {}",
-        refused.len()
+        median < served_median,
+        "refusals come at once: median {median:?} of {} refused, {served_median:?} of {} served",
+        refused.len(),
+        served.len()
     );
 }
 

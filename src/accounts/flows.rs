@@ -238,46 +238,54 @@ impl Accounts {
             .unwrap_or_else(|_| email.to_owned());
         let account_key = throttle::account_key(&normalized);
         let address_key = throttle::address_key(client);
-        let at = now();
-        if let Some(retry_after) = self
+        // Check and record in one write transaction, before the (slow) password check.
+        let cfg = self.auth.clone();
+        let keys = (account_key.clone(), address_key.clone());
+        let reserved = self
             .db
-            .read(|c| throttle::locked_for(c, &[&account_key, &address_key], at))?
-        {
-            return Err(AccountError::Throttled { retry_after });
-        }
-        let found = self.db.read(|c| users::find_for_login(c, &normalized))?;
+            .write_private_blocking(move |tx| {
+                throttle::reserve(
+                    tx,
+                    &[
+                        (&keys.0, cfg.account_failure_limit),
+                        (&keys.1, cfg.address_failure_limit),
+                    ],
+                    &cfg,
+                    now(),
+                )
+            })
+            .await?;
+        let reserved = match reserved {
+            Ok(r) => r,
+            Err(retry_after) => return Err(AccountError::Throttled { retry_after }),
+        };
+        let found = match self.db.read(|c| users::find_for_login(c, &normalized)) {
+            Ok(f) => f,
+            Err(e) => {
+                self.release(reserved).await;
+                return Err(e);
+            }
+        };
         let stored = found.as_ref().map(|(_, h)| h.clone());
-        let ok = self.hashes.verify(password.to_owned(), stored).await?;
+        let ok = match self.hashes.verify(password.to_owned(), stored).await {
+            Ok(ok) => ok,
+            Err(busy) => {
+                // Never checked: the attempt does not count.
+                self.release(reserved).await;
+                return Err(busy.into());
+            }
+        };
         if !ok {
-            let cfg = self.auth.clone();
-            let lockout = self
-                .db
-                .write_private_blocking(move |tx| -> Result<Option<i64>, AccountError> {
-                    let at = now();
-                    let a = throttle::record_failure(
-                        tx,
-                        &account_key,
-                        cfg.account_failure_limit,
-                        &cfg,
-                        at,
-                    )?;
-                    let b = throttle::record_failure(
-                        tx,
-                        &address_key,
-                        cfg.address_failure_limit,
-                        &cfg,
-                        at,
-                    )?;
-                    Ok(a.max(b))
-                })
-                .await?;
-            if let Some(seconds) = lockout {
+            if let Some(until) = reserved.iter().find_map(|r| r.locked_until) {
+                let seconds = until - now();
                 tracing::warn!(email = %normalized, client, seconds, "login locked out after repeated failures");
             }
             return Err(AccountError::InvalidCredentials);
         }
         let (user, hash) = found.expect("a verified password has a user");
         if !user.is_active {
+            // The right password: not a guess to count.
+            self.release(reserved).await;
             return Err(AccountError::Inactive);
         }
         let upgrade = if self.hashes.params().is_outdated(&hash) {
@@ -292,9 +300,10 @@ impl Accounts {
             None => None,
         };
         let id = user.id;
-        let account_key = throttle::account_key(&normalized);
         self.db
             .write_private_blocking(move |tx| -> Result<(), AccountError> {
+                // A success gives the address its attempt back and clears the account's count.
+                throttle::release(tx, &reserved)?;
                 throttle::clear(tx, &account_key)?;
                 users::record_login(tx, id)?;
                 if let Some(h) = new_hash {
@@ -304,6 +313,17 @@ impl Accounts {
             })
             .await?;
         Ok(user)
+    }
+
+    /// Gives back the attempts `throttle::reserve` counted for a login that was never checked.
+    async fn release(&self, reserved: Vec<throttle::Reservation>) {
+        let released = self
+            .db
+            .write_private_blocking(move |tx| throttle::release(tx, &reserved))
+            .await;
+        if let Err(e) = released {
+            tracing::error!(error = %e, "releasing a login attempt failed");
+        }
     }
 
     pub async fn issue_token(

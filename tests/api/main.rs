@@ -25,6 +25,7 @@ mod documented_limits;
 mod field_test_idor;
 mod field_test_inlines;
 mod field_test_instructors;
+mod field_test_lockout;
 mod field_test_low;
 mod field_test_staff;
 mod helpers;

@@ -22,6 +22,7 @@ mod community_api;
 mod crash;
 mod data;
 mod documented_limits;
+mod field_test_hosts;
 mod field_test_idor;
 mod field_test_inlines;
 mod field_test_instructors;

@@ -436,8 +436,32 @@ impl Accounts {
     }
 
     /// A reset link token for the account with this e-mail, when it exists, is active and has a
-    /// usable password. The caller answers the same way whatever this returns.
-    pub fn prepare_reset(&self, email: &str) -> Result<Option<(User, String)>, AccountError> {
+    /// usable password. The caller answers the same way whatever this returns. Rate-limited per
+    /// asked-for address and per client (`Throttled`), counted the same whether the address
+    /// has an account or not, so the limit tells nothing either.
+    pub async fn prepare_reset(
+        &self,
+        email: &str,
+        client: &str,
+    ) -> Result<Option<(User, String)>, AccountError> {
+        let account = throttle::reset_account_key(email.trim());
+        let address = throttle::reset_address_key(client);
+        let wait = self
+            .db
+            .write_private_blocking(move |tx| {
+                throttle::count_reset(
+                    tx,
+                    &[
+                        (&account, throttle::RESET_PER_ACCOUNT),
+                        (&address, throttle::RESET_PER_ADDRESS),
+                    ],
+                    now(),
+                )
+            })
+            .await?;
+        if let Some(retry_after) = wait {
+            return Err(AccountError::Throttled { retry_after });
+        }
         let Ok(email) = Email::parse(email) else {
             return Ok(None);
         };
@@ -446,7 +470,7 @@ impl Accounts {
             let usable = !hash.starts_with('!');
             (user.is_active && usable).then(|| {
                 let expires = now() + self.auth.reset_ttl_minutes as i64 * 60;
-                let token = reset::make_token(&self.key, user.id, &hash, expires);
+                let token = reset::make_token(&self.key, &user, &hash, expires);
                 (user, token)
             })
         }))
@@ -460,7 +484,7 @@ impl Accounts {
             Ok(user.zip(hash))
         })?;
         Ok(found.and_then(|(user, hash)| {
-            (user.is_active && reset::check_token(&self.key, user_id, &hash, token, now()))
+            (user.is_active && reset::check_token(&self.key, &user, &hash, token, now()))
                 .then_some(user)
         }))
     }

@@ -121,6 +121,51 @@ pub fn release(conn: &Connection, reserved: &[Reservation]) -> Result<(), Accoun
     Ok(())
 }
 
+/// Reset mails asked for one address (whether or not it has an account, so the answer never
+/// tells) and from one client address, per fixed one-hour window.
+pub const RESET_PER_ACCOUNT: i64 = 3;
+pub const RESET_PER_ADDRESS: i64 = 10;
+const RESET_WINDOW_SECONDS: i64 = 3600;
+
+pub fn reset_account_key(email: &str) -> String {
+    format!("reset:email:{}", email.to_lowercase())
+}
+
+pub fn reset_address_key(addr: &str) -> String {
+    format!("reset:addr:{addr}")
+}
+
+/// Counts one reset request on each `(key, limit)` in one step of the caller's write
+/// transaction. A key's window (its end kept in `locked_until`) starts at its first request;
+/// when any key is past its limit, the seconds until that window ends.
+pub fn count_reset(
+    conn: &Connection,
+    keys: &[(&str, i64)],
+    now: i64,
+) -> Result<Option<i64>, AccountError> {
+    let mut wait = None;
+    for (key, limit) in keys {
+        let (count, window_end): (i64, i64) = conn
+            .prepare_cached(
+                "INSERT INTO login_failures (key, failures, locked_until, updated_at) \
+                 VALUES (?1, 1, ?2 + ?3, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                   failures = CASE WHEN locked_until <= ?2 THEN 1 ELSE failures + 1 END, \
+                   locked_until = CASE WHEN locked_until <= ?2 THEN ?2 + ?3 ELSE locked_until END, \
+                   updated_at = ?2 \
+                 RETURNING failures, locked_until",
+            )?
+            .query_row(params![key, now, RESET_WINDOW_SECONDS], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if count > *limit {
+            let left = (window_end - now).max(1);
+            wait = Some(wait.map_or(left, |w: i64| w.max(left)));
+        }
+    }
+    Ok(wait)
+}
+
 pub fn clear(conn: &Connection, key: &str) -> Result<(), AccountError> {
     conn.prepare_cached("DELETE FROM login_failures WHERE key = ?1")?
         .execute([key])?;

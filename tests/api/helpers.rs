@@ -83,7 +83,7 @@ impl TestApp {
         let mut slow = std::net::TcpStream::connect(addr).unwrap();
         write!(
             slow,
-            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
              Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"ema\r\n"
         )
         .unwrap();

@@ -96,13 +96,14 @@ impl HashPool {
         self.run(move || params.hash(password.as_str())).await
     }
 
-    /// Verifies against `stored`, or against a dummy hash when there is none, so an unknown
-    /// account costs the same time as a wrong password.
+    /// Verifies against `stored`, or against a dummy hash when there is none or it is not a
+    /// hash at all (an unusable password, `!…`), so an unknown account and an account that
+    /// cannot log in with a password cost the same time as a wrong password.
     pub async fn verify(&self, candidate: String, stored: Option<String>) -> Result<bool, Busy> {
         let dummy = self.dummy.clone();
         self.run(move || match stored {
-            Some(hash) => verify_password(&candidate, &hash),
-            None => {
+            Some(hash) if !hash.starts_with('!') => verify_password(&candidate, &hash),
+            _ => {
                 verify_password(&candidate, &dummy);
                 false
             }

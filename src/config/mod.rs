@@ -120,8 +120,10 @@ config_keys! {
     server: ServerConfig {
         /// Address and port to listen on.
         bind: SocketAddr,
-        /// Public base URL for absolute links; empty derives it from the request's Host.
+        /// Public base URL for absolute links; empty derives it from the request's Host (only one of `allowed_hosts`).
         public_url: String,
+        /// Host headers answered besides public_url's host and loopback, comma-separated (`.example.com` = with subdomains); others get 400.
+        allowed_hosts: String,
         /// Debug toolbar on pages, Server-Timing and X-Sql-Statements headers; loopback binds only.
         debug: bool,
         /// Allow `debug` on a non-loopback bind (like `serve --force-debug`).
@@ -413,6 +415,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
                 )
             }
         }
+    }
+    if let Err(message) = crate::web::hosts::parse_list(&config.server.allowed_hosts) {
+        return fail("server", "allowed_hosts", &message);
     }
     let a = &config.auth;
     if !(8..=128).contains(&a.password_min_length) {

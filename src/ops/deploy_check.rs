@@ -51,6 +51,7 @@ const MIN_FREE_BYTES: u64 = 512 << 20;
 pub fn run(config: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
     settings(config, &mut out);
+    hosts(config, &mut out);
     backups(config, &mut out);
     files(config, &mut out);
     if config.database.path.exists() {
@@ -82,6 +83,23 @@ pub fn weak_secret(key: &str) -> bool {
     placeholder || distinct < 12
 }
 
+/// Where absolute links (reset mails) get their host: `server.public_url`, else the request's
+/// Host among `server.allowed_hosts`; with neither set only loopback is answered.
+fn hosts(c: &Config, out: &mut Vec<Finding>) {
+    let s = &c.server;
+    match (s.public_url.is_empty(), s.allowed_hosts.trim().is_empty()) {
+        (true, true) => out.push(finding(
+            Level::Error,
+            "server.public_url and server.allowed_hosts are both empty: only loopback Host headers are answered (400 for others); set public_url (or allowed_hosts behind a proxy)",
+        )),
+        (true, false) => out.push(finding(
+            Level::Warning,
+            "server.public_url is empty: links take the request's Host (one of server.allowed_hosts), and cookies are sent without Secure",
+        )),
+        _ => {}
+    }
+}
+
 fn settings(c: &Config, out: &mut Vec<Finding>) {
     let s = &c.server;
     if s.debug {
@@ -97,12 +115,7 @@ fn settings(c: &Config, out: &mut Vec<Finding>) {
         ));
     }
     let local = s.bind.ip().is_loopback();
-    if s.public_url.is_empty() {
-        out.push(finding(
-            Level::Warning,
-            "server.public_url is empty: links come from the request's Host header, and cookies are sent without Secure",
-        ));
-    } else if s.public_url.starts_with("http://") {
+    if s.public_url.starts_with("http://") {
         out.push(finding(
             Level::Error,
             "server.public_url is http://: serve over https (a TLS proxy) so session cookies get Secure and the __Host- prefix",

@@ -121,7 +121,7 @@ pub async fn observe<E: Endpoint>(
         &state,
         &span,
         &method,
-        &path,
+        &crate::web::routes::redact(&path),
         status.as_u16(),
         elapsed,
         &stats,

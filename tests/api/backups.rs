@@ -325,7 +325,7 @@ fn check_deploy_names_each_problem_and_passes_once_fixed() {
     for expect in [
         "ERROR   server.debug is on",
         "ERROR   backups are off",
-        "WARNING server.public_url is empty",
+        "ERROR   server.public_url and server.allowed_hosts are both empty",
         "readable by other users",
         "mail.backend = \"log\"",
     ] {

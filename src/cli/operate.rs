@@ -65,9 +65,10 @@ pub fn dumpdata(config: &Config, tables: &[String], output: Option<&Path>) -> Re
         })
         .map_err(|e| e.to_string())?;
     match output {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        // Created 0600: a dump holds password hashes and the server key.
+        Some(path) => crate::db::files::create_private_file(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(|e| e.to_string()),

@@ -4,6 +4,7 @@
 //! **Invariant:** a pooled connection lives only inside one synchronous closure, so it can never
 //! be held across an `.await`.
 
+pub mod files;
 pub mod migrate;
 pub mod snapshot;
 pub mod stats;
@@ -96,11 +97,16 @@ impl Db {
     pub fn open(cfg: &DatabaseConfig) -> Result<Db, DbError> {
         check_sqlite_version()?;
         if let Some(dir) = cfg.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::Directory {
+            files::create_private_dir(dir).map_err(|source| DbError::Directory {
                 path: dir.display().to_string(),
                 source,
             })?;
         }
+        // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode.
+        files::touch_private(&cfg.path).map_err(|source| DbError::Directory {
+            path: cfg.path.display().to_string(),
+            source,
+        })?;
         let cfg_init = cfg.clone();
         let manager = SqliteConnectionManager::file(&cfg.path)
             .with_init(move |conn| configure(conn, &cfg_init));

@@ -22,6 +22,7 @@ mod community_api;
 mod crash;
 mod data;
 mod documented_limits;
+mod file_modes;
 mod helpers;
 mod hostile_input;
 mod layers;

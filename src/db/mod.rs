@@ -67,6 +67,8 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
     /// Bumped after every committed write through this handle; caches key on it.
     generation: Arc<AtomicU64>,
+    /// Time writers waited for `writer` (exported by `ops::metrics`).
+    writer_wait: prometheus::Histogram,
 }
 
 fn configure(conn: &mut Connection, cfg: &DatabaseConfig) -> rusqlite::Result<()> {
@@ -119,6 +121,16 @@ impl Db {
             pool,
             writer: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(1)),
+            writer_wait: prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(
+                    "db_writer_lock_wait_seconds",
+                    "Time a write waited for the in-process writer lock.",
+                )
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ]),
+            )
+            .expect("valid histogram"),
         })
     }
 
@@ -182,7 +194,9 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.pool.get().map_err(DbError::from)?;
+        let waiting = std::time::Instant::now();
         let _writer = self.writer.lock();
+        self.writer_wait.observe(waiting.elapsed().as_secs_f64());
         let result = measured(|| {
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // would fail with SQLITE_BUSY at its first write, ignoring the busy timeout.
@@ -241,6 +255,11 @@ impl Db {
         tokio::task::spawn_blocking(task)
             .await
             .map_err(|e| E::from(DbError::Join(e.to_string())))?
+    }
+
+    /// The writer-lock wait histogram, for the metrics registry.
+    pub fn writer_wait(&self) -> prometheus::Histogram {
+        self.writer_wait.clone()
     }
 
     /// Changes whenever a write through this handle commits.

@@ -30,6 +30,7 @@ mod learning_api;
 mod learning_pages;
 mod load;
 mod login_limits;
+mod monitoring;
 mod observability;
 mod pages;
 mod permissions;

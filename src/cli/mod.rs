@@ -101,6 +101,9 @@ enum Command {
     Restore {
         /// The backup file.
         path: PathBuf,
+        /// Litestream replicates this database and has been stopped (see docs/DEPLOY.md).
+        #[arg(long)]
+        litestream_stopped: bool,
     },
     /// Print tables as a JSON fixture (all data tables by default). Contains secrets.
     Dumpdata {
@@ -177,7 +180,10 @@ pub fn run() -> i32 {
         Command::Check { deploy: false } => check(&loaded),
         Command::Check { deploy: true } => operate::check_deploy(&loaded.config),
         Command::Backup { path } => operate::backup(&loaded.config, path),
-        Command::Restore { path } => operate::restore(&loaded.config, &path),
+        Command::Restore {
+            path,
+            litestream_stopped,
+        } => operate::restore(&loaded.config, &path, litestream_stopped),
         Command::Dumpdata { tables, output } => {
             operate::dumpdata(&loaded.config, &tables, output.as_deref())
         }

@@ -37,7 +37,25 @@ pub fn backup(config: &Config, path: Option<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-pub fn restore(config: &Config, path: &Path) -> Result<(), String> {
+pub fn restore(config: &Config, path: &Path, litestream_stopped: bool) -> Result<(), String> {
+    let live = &config.database.path;
+    let configured = config.backup.replicated_by == "litestream";
+    let signs = backups::litestream_signs(live, configured);
+    if !signs.is_empty() && !litestream_stopped {
+        // Restoring under a running Litestream silently ends replication: later writes never
+        // reach the replica (issue 14: 9,922 writes lost that way).
+        return Err(format!(
+            "restore refused: Litestream replicates {} ({}). Restore in this order:\n  \
+             1. stop Litestream and hancup (systemctl stop litestream hancup.socket hancup.service)\n  \
+             2. hancup restore --litestream-stopped {}\n  \
+             3. litestream reset {}   (Litestream starts a new generation from the restored file)\n  \
+             4. start Litestream, then hancup",
+            live.display(),
+            signs.join("; "),
+            path.display(),
+            live.display()
+        ));
+    }
     let done =
         backups::restore(&config.database, path).map_err(|e| format!("restore refused: {e}"))?;
     println!(
@@ -48,6 +66,12 @@ pub fn restore(config: &Config, path: &Path) -> Result<(), String> {
     );
     if let Some(aside) = done.kept_aside {
         println!("The previous database was kept as {}.", aside.display());
+    }
+    if !signs.is_empty() {
+        println!(
+            "Now run `litestream reset {}`, then start Litestream, then hancup.",
+            live.display()
+        );
     }
     Ok(())
 }

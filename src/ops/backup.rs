@@ -228,6 +228,39 @@ fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// What shows that Litestream replicates the database at `db`: the configuration
+/// (`backup.replicated_by = "litestream"`), its directory beside the file (`.NAME-litestream`),
+/// or its tables in the file (`_litestream_seq`, `_litestream_lock`). Empty when none does.
+pub fn litestream_signs(db: &Path, configured: bool) -> Vec<String> {
+    let mut signs = Vec::new();
+    if configured {
+        signs.push("backup.replicated_by = \"litestream\"".to_owned());
+    }
+    if let Some(name) = db.file_name() {
+        let dir = db.with_file_name(format!(".{}-litestream", name.to_string_lossy()));
+        if dir.is_dir() {
+            signs.push(format!("its directory {}", dir.display()));
+        }
+    }
+    if db.exists() {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let tables: Vec<String> = rusqlite::Connection::open_with_flags(db, flags)
+            .and_then(|c| {
+                c.prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' \
+                     AND name LIKE '\\_litestream\\_%' ESCAPE '\\' ORDER BY name",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect()
+            })
+            .unwrap_or_default();
+        if !tables.is_empty() {
+            signs.push(format!("its tables {}", tables.join(", ")));
+        }
+    }
+    signs
+}
+
 /// Removes the `-wal` and `-shm` SQLite may leave beside a file it opened to verify (both are
 /// empty once the verifying connection has closed).
 fn remove_sidecars(path: &Path) {

@@ -142,6 +142,15 @@ fn settings(c: &Config, out: &mut Vec<Finding>) {
 fn backups(c: &Config, out: &mut Vec<Finding>) {
     let b = &c.backup;
     let newest = backup::newest(&b.dir);
+    let litestream = backup::litestream_signs(&c.database.path, b.replicated_by == "litestream");
+    if !litestream.is_empty() {
+        // Continuous replication replaces scheduled backups (docs/DEPLOY.md).
+        out.push(finding(
+            Level::Ok,
+            format!("replicated by Litestream ({})", litestream.join("; ")),
+        ));
+        return;
+    }
     if b.interval_minutes == 0 {
         out.push(finding(
             Level::Error,

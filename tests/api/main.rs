@@ -34,6 +34,7 @@ mod monitoring;
 mod observability;
 mod pages;
 mod permissions;
+mod replication;
 mod sandbox;
 mod slow_clients;
 mod source_rules;

@@ -201,8 +201,10 @@ pub fn run() -> i32 {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HANCUP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config.log.level.as_str()));
+    // Colour codes only for a person at a terminal, never into a log file or journald.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match config.log.format {
         LogFormat::Json => builder.json().try_init(),
@@ -400,10 +402,23 @@ fn run_seed(config: &Config, opts: &SeedOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// Keys `hancup check` shows only as `(set)` or `(empty)`.
+const SECRET_KEYS: [&str; 3] = ["server.secret_key", "metrics.token", "mail.smtp_password"];
+
 fn check(loaded: &config::Loaded) -> Result<(), String> {
     let config = &loaded.config;
     println!("Configuration (value, source):");
     for (key, value) in config.describe() {
+        // Secrets are never printed, only whether they are set.
+        let value = if SECRET_KEYS.contains(&key.as_str()) {
+            if value.trim_matches('"').is_empty() {
+                "(empty)".to_owned()
+            } else {
+                "(set)".to_owned()
+            }
+        } else {
+            value
+        };
         let source = loaded
             .sources
             .get(&key)

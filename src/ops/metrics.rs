@@ -406,7 +406,8 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 /// Whether this request may read the metrics: the configured bearer token, or with none set, a
-/// direct loopback client (a proxy on the same machine adds a forwarding header and is refused).
+/// direct loopback client (a proxy on the same machine adds a forwarding header — `X-Forwarded-For`,
+/// `Forwarded` or `X-Real-IP` — and is refused).
 fn allowed(req: &Request, token: &str) -> bool {
     if !token.is_empty() {
         let sent = req
@@ -419,7 +420,10 @@ fn allowed(req: &Request, token: &str) -> bool {
         .remote_addr()
         .as_socket_addr()
         .is_some_and(|a| a.ip().is_loopback());
-    let proxied = req.header("x-forwarded-for").is_some() || req.header("forwarded").is_some();
+    // Any forwarding header means a proxy relayed it, whatever the socket's address says.
+    let proxied = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| req.header(h).is_some());
     loopback && !proxied
 }
 

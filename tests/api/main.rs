@@ -18,6 +18,7 @@ mod browser;
 mod catalog_api;
 mod catalog_paging;
 mod cli;
+mod cli_output;
 mod community_api;
 mod crash;
 mod data;

@@ -59,7 +59,7 @@ fn log_lines_have_no_colour_codes_when_stderr_is_not_a_terminal() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = command(dir.path())
+    let child = command(dir.path())
         .arg("serve")
         .env("HANCUP_SERVER__BIND", format!("127.0.0.1:{port}"))
         .env("HANCUP_LOG__LEVEL", "info")

@@ -110,6 +110,18 @@ pub fn loaddata(config: &Config, file: &Path) -> Result<(), String> {
         std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
     };
     let db = Db::open_and_migrate(&config.database).map_err(|e| e.to_string())?;
+    // Rows loaded into a database with a planted trigger would run it: refuse, change nothing.
+    let foreign = db
+        .read(|c| crate::db::snapshot::foreign_objects(c))
+        .map_err(|e| e.to_string())?;
+    if !foreign.is_empty() {
+        return Err(format!(
+            "loaddata refused, nothing changed: {} holds schema objects the migrations did not \
+             create: {}",
+            config.database.path.display(),
+            foreign.join(", ")
+        ));
+    }
     let report = db
         .write(|tx| fixtures::load(tx, &text))
         .map_err(|e| format!("loaddata failed, nothing changed: {e}"))?;

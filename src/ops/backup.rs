@@ -327,6 +327,12 @@ pub fn restore(cfg: &DatabaseConfig, source: &Path) -> Result<Restored, BackupEr
         problem,
     };
     let version = snapshot::verify_file(source).map_err(bad)?;
+    if version <= migrate::latest_version() {
+        snapshot::verify_restorable(source).map_err(|problem| BackupError::BadSource {
+            path: source.display().to_string(),
+            problem,
+        })?;
+    }
     if version > migrate::latest_version() {
         return Err(BackupError::TooNew {
             path: source.display().to_string(),

@@ -35,6 +35,7 @@ mod monitoring;
 mod observability;
 mod pages;
 mod permissions;
+mod planted_schema;
 mod replication;
 mod sandbox;
 mod slow_clients;

@@ -112,7 +112,7 @@ pub fn loaddata(config: &Config, file: &Path) -> Result<(), String> {
     let db = Db::open_and_migrate(&config.database).map_err(|e| e.to_string())?;
     // Rows loaded into a database with a planted trigger would run it: refuse, change nothing.
     let foreign = db
-        .read(|c| crate::db::snapshot::foreign_objects(c))
+        .read(crate::db::snapshot::foreign_objects)
         .map_err(|e| e.to_string())?;
     if !foreign.is_empty() {
         return Err(format!(

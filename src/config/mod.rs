@@ -158,6 +158,9 @@ config_keys! {
         dir: PathBuf,
         /// Scheduled backups kept; older ones are deleted.
         keep: u64,
+        /// `litestream` when Litestream replicates the database (accepted by `check --deploy`
+        /// instead of backups; `restore` then asks for Litestream to be stopped); empty = none.
+        replicated_by: String,
     }
     database: DatabaseConfig {
         /// SQLite file, relative to the working directory; created on first start.
@@ -503,6 +506,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
                 "must be comma-separated host names like player.example.kr",
             );
         }
+    }
+    if !matches!(config.backup.replicated_by.as_str(), "" | "litestream") {
+        return fail("backup", "replicated_by", "must be empty or \"litestream\"");
     }
     if config.backup.keep == 0 {
         return fail("backup", "keep", "must be at least 1");

@@ -76,10 +76,15 @@ pub async fn observe<E: Endpoint>(
     });
     let mut record = None;
     let mut resp = match (read, permit) {
-        (Err(refused), _) => refused,
+        (Err(mut refused), _) => {
+            refused.set_data(PathPattern("refused_body".into()));
+            refused
+        }
         (Ok(_), Err(overload::Full)) => {
             state.metrics.overloaded();
-            overload::busy()
+            let mut busy = overload::busy();
+            busy.set_data(PathPattern("overloaded".into()));
+            busy
         }
         (Ok(req), Ok(_permit)) => {
             let call = CURRENT.scope(stats.clone(), next.call(req));

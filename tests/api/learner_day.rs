@@ -424,3 +424,47 @@ async fn dates_read_in_korean_time_and_stored_values_stay_utc() {
     let (_, html) = page(&utc.browser(), &utc, "/certificates/utc-evening").await;
     assert!(html.contains("2026.12.03"), "the configured zone decides");
 }
+
+#[tokio::test]
+async fn the_catalog_sorts_by_rating_with_unrated_courses_last() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    app.exec(|tx| {
+        tx.execute(
+            "INSERT INTO reviews (course_id, user_id, rating) VALUES (?1, ?2, 3)",
+            [ids.growth, ids.kim],
+        )?;
+        tx.execute(
+            "INSERT INTO reviews (course_id, user_id, rating) VALUES (?1, ?2, 5)",
+            [ids.pitch, ids.lee],
+        )?;
+        Ok(())
+    });
+    let slugs = |body: &serde_json::Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, best) = app.get_json("/api/v1/courses?ordering=-rating").await;
+    assert_eq!(status, 200);
+    let best = slugs(&best);
+    assert_eq!(&best[..2], ["pitch-deck", "growth-marketing"]);
+    let (_, worst) = app.get_json("/api/v1/courses?ordering=rating").await;
+    let worst = slugs(&worst);
+    assert_eq!(&worst[..2], ["growth-marketing", "pitch-deck"]);
+    assert_eq!(best.len(), worst.len());
+    assert_ne!(best.last(), Some(&"pitch-deck".to_owned()), "unrated last");
+
+    // The page form offers the three orders and keeps the chosen one.
+    let (status, html) = page(&app.browser(), &app, "/courses?ordering=-rating").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<option value=\"-rating\" selected>"), "kept");
+    assert!(html.contains("최신순") && html.contains("인기순") && html.contains("평점순"));
+    let pitch = html.find("pitch-deck").unwrap();
+    let growth = html.find("growth-marketing").unwrap();
+    assert!(pitch < growth, "best rated first on the page too");
+    assert!(html.contains("data-autosubmit") && html.contains("catalog.js"));
+}

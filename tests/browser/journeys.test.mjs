@@ -154,6 +154,10 @@ async function journey(browser, base, { width, height, tag }) {
 
   step(`${tag}: the home page's first screen shows courses`);
   await page.goto(`${base}/`);
+  const firstCard = await page.locator(".card-grid__item").first().boundingBox();
+  assert.ok(firstCard && firstCard.y < height * 0.8, `a course card on the first screen (at ${firstCard?.y})`);
+  assert.equal(await page.locator(".main-nav a", { hasText: "API 문서" }).count(), 0, "API docs left the main menu");
+  await page.locator(".site-footer a", { hasText: "API 문서" }).waitFor();
   await check("home");
 
   step(`${tag}: sign up`);
@@ -168,6 +172,14 @@ async function journey(browser, base, { width, height, tag }) {
   step(`${tag}: find a course by a Korean word`);
   await page.goto(`${base}/courses`);
   await check("catalog");
+  step(`${tag}: sorting applies at once, without the apply button`);
+  if (width < 640) {
+    assert.equal(await page.locator("#filter-search").isVisible(), false, "filters fold away on a phone");
+    await page.click(".filters-fold__toggle");
+  }
+  await Promise.all([page.waitForURL(/ordering=-rating/), page.selectOption("#filter-ordering", "-rating")]);
+  assert.equal(await page.inputValue("#filter-ordering"), "-rating");
+  if (width < 640) await page.click(".filters-fold__toggle");
   await page.fill("#filter-search", WORD);
   await Promise.all([page.waitForURL(/search=/), page.press("#filter-search", "Enter")]);
   const result = page.getByRole("link", { name: new RegExp(WORD) }).first();

@@ -166,6 +166,9 @@ async function journey(browser, base, { width, height, tag }) {
   await page.fill("#id_display_name", "박하늘");
   await page.fill("#id_password", PASSWORD);
   await page.fill("#id_password2", PASSWORD);
+  await page.check("#id_accept_terms");
+  await page.check("#id_accept_privacy");
+  await page.check("#id_age_14_or_older");
   await check("signup");
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/accounts/signup")), page.click("form.form button[type=submit]")]);
 

@@ -546,3 +546,65 @@ async fn sign_up_needs_every_consent_and_records_each_with_time_and_version() {
     assert!(answer["accept_privacy"][0].is_string() && answer["age_14_or_older"][0].is_string());
     assert!(answer.get("accept_terms").is_none(), "{answer}");
 }
+
+#[tokio::test]
+async fn api_docs_are_small_compressed_cached_for_good_and_link_home() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let get = |path: String, gzip: bool| {
+        let mut req = client.get(app.url(&path));
+        if gzip {
+            req = req.header("accept-encoding", "gzip, deflate, br");
+        }
+        req.send()
+    };
+    let page = get("/api/docs".into(), false).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let html = page.text().await.unwrap();
+    assert!(html.len() < 4096, "the page is small: {} bytes", html.len());
+    assert!(html.contains("href=\"/\""), "a link back to the site");
+    assert!(!html.contains("<script>"), "no inline script");
+    let assets: Vec<String> = html
+        .split('"')
+        .filter(|s| s.starts_with("/api/docs/"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(assets.len(), 3, "{assets:?}");
+    for asset in &assets {
+        let plain = get(asset.clone(), false).await.unwrap();
+        assert_eq!(plain.status(), 200, "{asset}");
+        assert_eq!(
+            plain.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain = plain.bytes().await.unwrap();
+        let packed = get(asset.clone(), true).await.unwrap();
+        assert_eq!(packed.headers()["content-encoding"], "gzip", "{asset}");
+        assert_eq!(packed.headers()["vary"], "Accept-Encoding");
+        let packed = packed.bytes().await.unwrap();
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain.to_vec(), "{asset}");
+        if asset.ends_with("bundle.js") {
+            assert!(plain.len() > 500_000, "the real Swagger UI bundle");
+            assert!(
+                packed.len() * 3 < plain.len(),
+                "{} → {}",
+                plain.len(),
+                packed.len()
+            );
+        }
+    }
+    // Another version is not this binary's: not found, never stale contents.
+    let stale = get("/api/docs/000000000000/init.js".into(), false)
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+    let spec = get("/api/openapi.json".into(), true).await.unwrap();
+    assert_eq!(spec.headers()["content-encoding"], "gzip");
+}

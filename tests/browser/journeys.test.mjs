@@ -297,6 +297,14 @@ async function journey(browser, base, { width, height, tag }) {
   await check("logout-confirm");
   await Promise.all([page.waitForURL(`${base}/`), page.click("main form button[type=submit]")]);
 
+  step(`${tag}: the API docs load from versioned, compressed files and link back to the site`);
+  const docs = await page.goto(`${base}/api/docs`);
+  assert.equal(docs.headers()["content-encoding"], "gzip");
+  await page.locator(".swagger-ui .info .title").waitFor({ timeout: 20000 });
+  await page.locator("a.docs-home[href='/']").waitFor();
+  shot += 1;
+  await page.screenshot({ path: join(shots, `${tag}-${String(shot).padStart(2, "0")}-api-docs.png`) });
+
   assert.deepEqual(problems, [], `no console errors at ${tag}`);
   await context.close();
 }

@@ -608,3 +608,69 @@ async fn api_docs_are_small_compressed_cached_for_good_and_link_home() {
     let spec = get("/api/openapi.json".into(), true).await.unwrap();
     assert_eq!(spec.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn the_course_page_has_a_cover_and_locks_lessons_until_enrolment() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    let anon = app.browser();
+    let (status, html) = page(&anon, &app, "/courses/growth-marketing").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("course-hero__cover"),
+        "a generated cover without a thumbnail"
+    );
+    // Lesson 1 is a preview, lesson 2 is not.
+    assert_eq!(html.matches("class=\"lesson__lock\"").count(), 1);
+    assert!(
+        html.contains("수강 신청 후 볼 수 있음"),
+        "the lock is read out"
+    );
+    let browser = app.browser();
+    signup(&browser, &app, "cover@example.kr").await;
+    submit(
+        &browser,
+        &app,
+        "/courses/growth-marketing",
+        "/courses/growth-marketing/enroll",
+        &[],
+    )
+    .await;
+    let (_, html) = page(&browser, &app, "/courses/growth-marketing").await;
+    assert_eq!(
+        html.matches("class=\"lesson__lock\"").count(),
+        0,
+        "enrolled: open"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_lists_and_csv_show_korean_time() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    app.exec(|tx| {
+        tx.execute(
+            "INSERT INTO certificates (code, user_id, course_id, learner_name, course_title, instructor_name, issued_at)
+             VALUES ('admin-kst', ?1, ?2, '이서준', '그로스 마케팅 입문', '김민지', '2026-12-03T15:59:00Z')",
+            [ids.lee, ids.growth],
+        )?;
+        Ok(())
+    });
+    let client = crate::admin_support::superuser(&app).await;
+    let (status, list) = page(&client, &app, "/admin/certificate").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("2026.12.04 00:59 KST"),
+        "the list in Korean time"
+    );
+    let csv = client
+        .get(app.url("/admin/certificate/export.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("2026.12.04 00:59 KST"), "the CSV too: {csv}");
+    assert!(!csv.contains("2026-12-03 15:59"));
+}

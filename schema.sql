@@ -463,3 +463,16 @@ CREATE TRIGGER enrollments_count_update AFTER UPDATE OF course_id, archived_at O
     UPDATE courses SET enrollment_count = enrollment_count + 1
     WHERE id = NEW.course_id AND NEW.archived_at IS NULL;
 END;
+
+-- migration: 9 sign-up consents
+-- What a person agreed to when they signed up, with when and which version: the terms of
+-- service, the privacy policy, and the confirmation of being 14 or older (a Korean service must
+-- not collect a younger child's data without a guardian). One row per kind; the version is the
+-- document's date as the code names it (`accounts::consent::VERSION`).
+CREATE TABLE consents (
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL CHECK (kind IN ('terms', 'privacy', 'age_14')),
+    version      TEXT    NOT NULL CHECK (length(version) BETWEEN 1 AND 32),
+    accepted_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    PRIMARY KEY (user_id, kind)
+) WITHOUT ROWID;

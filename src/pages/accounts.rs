@@ -10,6 +10,7 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::{account_error_page, flash, local_path, redirect, render, to_login, PageCtx, PostForm};
+use crate::accounts::consent::ConsentInput;
 use crate::accounts::flows::RegisterInput;
 use crate::accounts::keys::now;
 use crate::accounts::{sessions, tokens, AccountError, User};
@@ -79,8 +80,21 @@ pub async fn signup(req: &Request, state: Data<&AppState>, form: PostForm) -> Re
         display_name: form.value("display_name"),
         password: form.value("password"),
         password2: Some(form.value("password2").unwrap_or_default()),
+        // A checked box sends its value; an unchecked one sends nothing.
+        consent: ConsentInput {
+            accept_terms: Some(form.get("accept_terms").is_some()),
+            accept_privacy: Some(form.get("accept_privacy").is_some()),
+            age_14_or_older: Some(form.get("age_14_or_older").is_some()),
+        },
     };
-    let keep = context! { form => context! { email => form.get("email"), display_name => form.get("display_name") } };
+    let checked = |name: &str| form.get(name).is_some();
+    let keep = context! { form => context! {
+        email => form.get("email"),
+        display_name => form.get("display_name"),
+        accept_terms => checked("accept_terms"),
+        accept_privacy => checked("accept_privacy"),
+        age_14_or_older => checked("age_14_or_older"),
+    } };
     match state.accounts.register(input).await {
         Ok(user) => {
             log_in(req, &state, &user);

@@ -245,17 +245,15 @@ pub async fn lesson_complete(
             return Ok(done("flash.lesson_completed", lesson_url(&slug, position)));
         }
         let p = progress::mark_complete(tx, user.id, &course, position)?;
-        // The last lesson done: to the course page's completion card, the flash linking the
-        // certificate.
+        // The last lesson done: to the course page, whose first screen is then the completion
+        // card, the flash linking the certificate.
         if let (100, Some(code)) = (p.progress_percent, &p.certificate_code) {
             let certificate_url =
                 url_for("certificate", &[("code", code.as_str())]).unwrap_or_default();
             let course_page =
                 url_for("course_detail", &[("slug", slug.as_str())]).unwrap_or_default();
-            return Ok(
-                done("flash.course_completed", format!("{course_page}#completed"))
-                    .with_link(certificate_url, "enroll.certificate"),
-            );
+            return Ok(done("flash.course_completed", course_page)
+                .with_link(certificate_url, "enroll.certificate"));
         }
         // Onward to the next lesson when one is left, else back to this one.
         let next = p.next_lesson_position.unwrap_or(position);

@@ -18,11 +18,12 @@ use crate::web::toolbar::{self, DebugRecord, DEBUG};
 use crate::web::{request_id, AppState};
 
 /// Page CSP: no inline script anywhere. The API docs page (Swagger UI, served from the binary)
-/// needs its inline bootstrap script and styles.
+/// loads its scripts from files too, but Swagger UI sets inline styles.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-                        script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'";
+const CSP_DOCS: &str =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                        script-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
 /// The page CSP plus `frame-src` naming exactly `origins`: for the one page that embeds video
 /// players (the lesson page). Every other page frames nothing beyond `default-src 'self'`.

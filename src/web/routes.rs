@@ -66,6 +66,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("api_course_detail", "/api/v1/courses/:slug"),
     ("api_categories", "/api/v1/categories"),
     ("api_docs", "/api/docs"),
+    ("api_docs_asset", "/api/docs/:version/:file"),
     ("api_openapi", "/api/openapi.json"),
 ];
 
@@ -227,6 +228,8 @@ mod tests {
                 ("id", "1"),
                 ("model", "course"),
                 ("field", "thumbnail"),
+                ("version", "1"),
+                ("file", "init.js"),
             ];
             assert!(url_for(name, &args).is_ok(), "{name}");
             assert!(!pattern(name).is_empty());

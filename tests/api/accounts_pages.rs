@@ -187,6 +187,9 @@ async fn signup_errors_keep_the_input_and_name_each_field() {
             ("display_name", "이서준"),
             ("password", PW),
             ("password2", PW),
+            ("accept_terms", "1"),
+            ("accept_privacy", "1"),
+            ("age_14_or_older", "1"),
         ],
     )
     .await;

@@ -194,7 +194,7 @@ impl TestApp {
             .post_json(
                 "/api/v1/auth/register",
                 None,
-                serde_json::json!({"email": email, "display_name": name, "password": password}),
+                serde_json::json!({"email": email, "display_name": name, "password": password, "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
             )
             .await;
         assert_eq!(status, 201, "{body}");

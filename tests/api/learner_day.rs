@@ -346,7 +346,7 @@ async fn finishing_the_last_lesson_shows_the_completion_card() {
     let last = last.unwrap();
     assert_eq!(
         last.headers()["location"].to_str().unwrap(),
-        "/courses/growth-marketing#completed"
+        "/courses/growth-marketing"
     );
     let code: String = app
         .db()
@@ -423,4 +423,254 @@ async fn dates_read_in_korean_time_and_stored_values_stay_utc() {
     });
     let (_, html) = page(&utc.browser(), &utc, "/certificates/utc-evening").await;
     assert!(html.contains("2026.12.03"), "the configured zone decides");
+}
+
+#[tokio::test]
+async fn the_catalog_sorts_by_rating_with_unrated_courses_last() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    app.exec(|tx| {
+        tx.execute(
+            "INSERT INTO reviews (course_id, user_id, rating) VALUES (?1, ?2, 3)",
+            [ids.growth, ids.kim],
+        )?;
+        tx.execute(
+            "INSERT INTO reviews (course_id, user_id, rating) VALUES (?1, ?2, 5)",
+            [ids.pitch, ids.lee],
+        )?;
+        Ok(())
+    });
+    let slugs = |body: &serde_json::Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, best) = app.get_json("/api/v1/courses?ordering=-rating").await;
+    assert_eq!(status, 200);
+    let best = slugs(&best);
+    assert_eq!(&best[..2], ["pitch-deck", "growth-marketing"]);
+    let (_, worst) = app.get_json("/api/v1/courses?ordering=rating").await;
+    let worst = slugs(&worst);
+    assert_eq!(&worst[..2], ["growth-marketing", "pitch-deck"]);
+    assert_eq!(best.len(), worst.len());
+    assert_ne!(best.last(), Some(&"pitch-deck".to_owned()), "unrated last");
+
+    // The page form offers the three orders and keeps the chosen one.
+    let (status, html) = page(&app.browser(), &app, "/courses?ordering=-rating").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<option value=\"-rating\" selected>"), "kept");
+    assert!(html.contains("최신순") && html.contains("인기순") && html.contains("평점순"));
+    let pitch = html.find("pitch-deck").unwrap();
+    let growth = html.find("growth-marketing").unwrap();
+    assert!(pitch < growth, "best rated first on the page too");
+    assert!(html.contains("data-autosubmit") && html.contains("catalog.js"));
+}
+
+#[tokio::test]
+async fn sign_up_needs_every_consent_and_records_each_with_time_and_version() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let resp = submit(
+        &browser,
+        &app,
+        "/accounts/signup",
+        "/accounts/signup",
+        &[
+            ("email", "consent@example.kr"),
+            ("display_name", "정다은"),
+            ("password", "짧음"),
+            ("password2", "짧음"),
+            ("accept_terms", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    for field in ["password", "accept_privacy", "age_14_or_older"] {
+        assert!(
+            html.contains(&format!("id=\"id_{field}-error\"")),
+            "{field}: every error at once"
+        );
+    }
+    assert!(!html.contains("id=\"id_accept_terms-error\""));
+    assert!(
+        html.contains("value=\"consent@example.kr\"") && html.contains("value=\"정다은\""),
+        "the typed e-mail and name are kept"
+    );
+    assert!(
+        html.contains("id=\"id_accept_terms\" type=\"checkbox\" name=\"accept_terms\" value=\"1\" required checked"),
+        "a ticked box stays ticked"
+    );
+    assert!(html.contains("만 14세 이상"));
+    let users: i64 = app
+        .db()
+        .read(|c| -> Result<i64, hancup::db::DbError> {
+            Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+        })
+        .unwrap();
+    assert_eq!(users, 0, "nothing written");
+
+    signup(&browser, &app, "consent@example.kr").await;
+    let rows: Vec<(String, String, String)> = app
+        .db()
+        .read(|c| -> Result<_, hancup::db::DbError> {
+            let mut stmt = c.prepare(
+                "SELECT kind, version, accepted_at FROM consents JOIN users u ON u.id = user_id \
+                 WHERE u.email = 'consent@example.kr' ORDER BY kind",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(kinds, ["age_14", "privacy", "terms"]);
+    for (_, version, at) in &rows {
+        assert_eq!(version, hancup::accounts::consent::VERSION);
+        assert!(at.ends_with('Z') && at.len() == 20, "stored in UTC: {at}");
+    }
+
+    // The API asks for the same three, naming each one missing.
+    let (status, _, answer) = app
+        .post_json(
+            "/api/v1/auth/register",
+            None,
+            serde_json::json!({"email": "api@example.kr", "display_name": "에이피아이", "password": "a-long-unusual-passphrase-77", "accept_terms": true, "accept_privacy": false}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(answer["accept_privacy"][0].is_string() && answer["age_14_or_older"][0].is_string());
+    assert!(answer.get("accept_terms").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn api_docs_are_small_compressed_cached_for_good_and_link_home() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let get = |path: String, gzip: bool| {
+        let mut req = client.get(app.url(&path));
+        if gzip {
+            req = req.header("accept-encoding", "gzip, deflate, br");
+        }
+        req.send()
+    };
+    let page = get("/api/docs".into(), false).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let html = page.text().await.unwrap();
+    assert!(html.len() < 4096, "the page is small: {} bytes", html.len());
+    assert!(html.contains("href=\"/\""), "a link back to the site");
+    assert!(!html.contains("<script>"), "no inline script");
+    let assets: Vec<String> = html
+        .split('"')
+        .filter(|s| s.starts_with("/api/docs/"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(assets.len(), 3, "{assets:?}");
+    for asset in &assets {
+        let plain = get(asset.clone(), false).await.unwrap();
+        assert_eq!(plain.status(), 200, "{asset}");
+        assert_eq!(
+            plain.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain = plain.bytes().await.unwrap();
+        let packed = get(asset.clone(), true).await.unwrap();
+        assert_eq!(packed.headers()["content-encoding"], "gzip", "{asset}");
+        assert_eq!(packed.headers()["vary"], "Accept-Encoding");
+        let packed = packed.bytes().await.unwrap();
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain.to_vec(), "{asset}");
+        if asset.ends_with("bundle.js") {
+            assert!(plain.len() > 500_000, "the real Swagger UI bundle");
+            assert!(
+                packed.len() * 3 < plain.len(),
+                "{} → {}",
+                plain.len(),
+                packed.len()
+            );
+        }
+    }
+    // Another version is not this binary's: not found, never stale contents.
+    let stale = get("/api/docs/000000000000/init.js".into(), false)
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+    let spec = get("/api/openapi.json".into(), true).await.unwrap();
+    assert_eq!(spec.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn the_course_page_has_a_cover_and_locks_lessons_until_enrolment() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    let anon = app.browser();
+    let (status, html) = page(&anon, &app, "/courses/growth-marketing").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("course-hero__cover"),
+        "a generated cover without a thumbnail"
+    );
+    // Lesson 1 is a preview, lesson 2 is not.
+    assert_eq!(html.matches("class=\"lesson__lock\"").count(), 1);
+    assert!(
+        html.contains("수강 신청 후 볼 수 있음"),
+        "the lock is read out"
+    );
+    let browser = app.browser();
+    signup(&browser, &app, "cover@example.kr").await;
+    submit(
+        &browser,
+        &app,
+        "/courses/growth-marketing",
+        "/courses/growth-marketing/enroll",
+        &[],
+    )
+    .await;
+    let (_, html) = page(&browser, &app, "/courses/growth-marketing").await;
+    assert_eq!(
+        html.matches("class=\"lesson__lock\"").count(),
+        0,
+        "enrolled: open"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_lists_and_csv_show_korean_time() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    app.exec(|tx| {
+        tx.execute(
+            "INSERT INTO certificates (code, user_id, course_id, learner_name, course_title, instructor_name, issued_at)
+             VALUES ('admin-kst', ?1, ?2, '이서준', '그로스 마케팅 입문', '김민지', '2026-12-03T15:59:00Z')",
+            [ids.lee, ids.growth],
+        )?;
+        Ok(())
+    });
+    let client = crate::admin_support::superuser(&app).await;
+    let (status, list) = page(&client, &app, "/admin/certificate").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("2026.12.04 00:59 KST"),
+        "the list in Korean time"
+    );
+    let csv = client
+        .get(app.url("/admin/certificate/export.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("2026.12.04 00:59 KST"), "the CSV too: {csv}");
+    assert!(!csv.contains("2026-12-03 15:59"));
 }

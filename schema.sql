@@ -438,3 +438,41 @@ BEGIN SELECT RAISE(ABORT, 'a group''s role never changes'); END;
 CREATE TRIGGER auth_groups_role_kept BEFORE DELETE ON auth_groups
 WHEN OLD.role IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a group with a role cannot be deleted'); END;
+
+-- migration: 8 leaving a course archives the enrollment
+-- Leaving used to delete the enrollment and, through `enrollments_forget_progress`, every
+-- lesson the learner had done. Now it sets `archived_at`: the row, its progress and its
+-- certificate stay, My courses hides it, and enrolling again clears it. `enrollment_count`
+-- counts current learners only, so the counter triggers learn the flag (an archived row
+-- inserted, deleted or moved changes nothing; archiving or restoring moves the count by one).
+ALTER TABLE enrollments ADD COLUMN archived_at TEXT;
+DROP TRIGGER enrollments_count_insert;
+DROP TRIGGER enrollments_count_delete;
+DROP TRIGGER enrollments_count_update;
+CREATE TRIGGER enrollments_count_insert AFTER INSERT ON enrollments
+WHEN NEW.archived_at IS NULL BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = NEW.course_id;
+END;
+CREATE TRIGGER enrollments_count_delete AFTER DELETE ON enrollments
+WHEN OLD.archived_at IS NULL BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count - 1 WHERE id = OLD.course_id;
+END;
+CREATE TRIGGER enrollments_count_update AFTER UPDATE OF course_id, archived_at ON enrollments BEGIN
+    UPDATE courses SET enrollment_count = enrollment_count - 1
+    WHERE id = OLD.course_id AND OLD.archived_at IS NULL;
+    UPDATE courses SET enrollment_count = enrollment_count + 1
+    WHERE id = NEW.course_id AND NEW.archived_at IS NULL;
+END;
+
+-- migration: 9 sign-up consents
+-- What a person agreed to when they signed up, with when and which version: the terms of
+-- service, the privacy policy, and the confirmation of being 14 or older (a Korean service must
+-- not collect a younger child's data without a guardian). One row per kind; the version is the
+-- document's date as the code names it (`accounts::consent::VERSION`).
+CREATE TABLE consents (
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL CHECK (kind IN ('terms', 'privacy', 'age_14')),
+    version      TEXT    NOT NULL CHECK (length(version) BETWEEN 1 AND 32),
+    accepted_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    PRIMARY KEY (user_id, kind)
+) WITHOUT ROWID;

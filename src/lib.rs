@@ -28,6 +28,7 @@ use config::Config;
 use db::{Db, DbError};
 use web::cache::{PartCache, ResponseCache};
 use web::i18n::Catalogs;
+use web::local_time::LocalTime;
 use web::templates::Templates;
 use web::AppState;
 
@@ -48,8 +49,10 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = Db::open_and_migrate(&config.database)?;
     admin::check(&db).map_err(StartError::Admin)?;
     let catalogs = Arc::new(Catalogs::load().map_err(StartError::Assets)?);
-    let templates =
-        Arc::new(Templates::load(catalogs.clone()).map_err(|e| StartError::Assets(e.to_string()))?);
+    let templates = Arc::new(
+        Templates::load(catalogs.clone(), LocalTime::new(&config.i18n.time_zone))
+            .map_err(|e| StartError::Assets(e.to_string()))?,
+    );
     let cache = Arc::new(ResponseCache::new(
         Duration::from_millis(config.cache.ttl_ms),
         (config.cache.max_mb as usize) << 20,
@@ -67,8 +70,11 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         &config.server.secret_key,
     )?;
     let mailer = mail::Mailer::new(&config.mail);
+    let metrics = ops::metrics::Metrics::new();
+    metrics.watch_writer_lock(db.writer_wait());
+    metrics.name_routes(&api::spec_json());
     Ok(AppState::new(web::Shared {
-        metrics: Arc::new(ops::metrics::Metrics::new()),
+        metrics: Arc::new(metrics),
         db,
         config: Arc::new(config),
         catalogs,

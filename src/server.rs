@@ -10,7 +10,7 @@ use std::time::Duration;
 use poem::error::{NotFoundError, ParsePathError};
 use poem::http::StatusCode;
 use poem::listener::Acceptor;
-use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{get, post, Endpoint, EndpointExt, IntoResponse, PathPattern, Request, Response, Route};
 
 use crate::ops::listener::Handoff;
 use crate::pages::{accounts, qa};
@@ -27,8 +27,15 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
     let hosts = Arc::new(AllowedHosts::from_config(&state.config.server));
     let checked = state.clone();
     let max_body = state.config.server.max_body_bytes as usize;
-    // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
-    let max_admin_body = max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024);
+    let bodies = middleware::BodyRules {
+        max: max_body,
+        // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
+        max_admin: max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024),
+        deadline: match state.config.server.body_timeout_seconds {
+            0 => None,
+            s => Some(Duration::from_secs(s)),
+        },
+    };
     let route = admin::routes(Route::new());
     route
         .nest_no_strip("/api", api::routes())
@@ -41,6 +48,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .at(pattern("course_detail"), pages::course::course_detail)
         .at(pattern("enroll"), post(pages::course::enroll))
         .at(pattern("leave"), post(pages::course::leave))
+        .at(
+            pattern("progress_delete"),
+            get(pages::course::progress_delete_form).post(pages::course::progress_delete),
+        )
         .at(pattern("review_create"), post(pages::course::review_create))
         .at(pattern("review_update"), post(pages::course::review_update))
         .at(pattern("review_delete"), post(pages::course::review_delete))
@@ -76,7 +87,10 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
             pattern("login"),
             get(accounts::login_form).post(accounts::login),
         )
-        .at(pattern("logout"), post(accounts::logout))
+        .at(
+            pattern("logout"),
+            get(accounts::logout_confirm).post(accounts::logout),
+        )
         .at(
             pattern("account"),
             get(accounts::account).post(accounts::account_update),
@@ -98,17 +112,11 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .around(not_found_fallback)
         .around(auth::authenticate)
         .with(session::middleware(state.db.clone(), &state.config))
-        .around(move |ep, req| {
-            let limit = if req.uri().path().starts_with("/admin/") {
-                max_admin_body
-            } else {
-                max_body
-            };
-            middleware::limit_body(ep, req, limit)
-        })
         .data(state.clone())
         .around(move |ep, req| refuse_unknown_hosts(ep, req, hosts.clone(), checked.clone()))
-        .around(move |ep, req| middleware::observe(ep, req, observed.clone(), limiter.clone()))
+        .around(move |ep, req| {
+            middleware::observe(ep, req, observed.clone(), limiter.clone(), bodies)
+        })
 }
 
 /// 400 for a `Host` the server does not answer (`web::hosts`), before anything else runs, so
@@ -140,22 +148,46 @@ async fn refuse_unknown_hosts<E: Endpoint>(
     Ok(next.call(req).await?.into_response())
 }
 
-/// Answers paths no route matched, or whose percent-encoding does not decode to a route: JSON
-/// under `/api`, the friendly page elsewhere.
+/// Answers paths no route matched, or whose percent-encoding does not decode to a route, with
+/// JSON under `/api`; outside `/api` every error that reached here without a page of its own
+/// (no route, wrong method, an unreadable path or body, a server fault) becomes the styled
+/// error page with the same status, so a browser never shows poem's plain-text answers.
 async fn not_found_fallback<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let is_api = req.uri().path().starts_with("/api/");
-    // Only the language and path are kept; the page is rendered on a miss alone.
+    // Only the language and path are kept; the page is rendered on an error alone.
     let page = req
         .data::<AppState>()
         .map(|s| (s.clone(), pages::PageCtx::light(&req, s)));
     match next.call(req).await {
         Ok(resp) => Ok(resp.into_response()),
-        Err(e) if e.is::<NotFoundError>() || e.is::<ParsePathError>() => match (is_api, page) {
-            (true, _) => Ok(api::json_error(StatusCode::NOT_FOUND, "Not found.")),
-            (false, Some((state, ctx))) => Ok(pages::not_found_page(&state, &ctx)),
-            (false, None) => Err(e),
+        Err(e) if is_api && (e.is::<NotFoundError>() || e.is::<ParsePathError>()) => {
+            Ok(api::json_error(StatusCode::NOT_FOUND, "Not found."))
+        }
+        Err(e) if is_api => Err(e),
+        Err(e) => match page {
+            Some((state, ctx)) => {
+                let pattern = e.data::<PathPattern>().cloned();
+                let status = if e.is::<ParsePathError>() {
+                    StatusCode::NOT_FOUND
+                } else {
+                    e.status()
+                };
+                let own = e.into_response();
+                let is_page = own
+                    .content_type()
+                    .is_some_and(|t| t.starts_with("text/html"));
+                let mut resp = if is_page {
+                    own
+                } else {
+                    pages::status_page(&state, &ctx, status)
+                };
+                if let Some(p) = pattern {
+                    resp.set_data(p);
+                }
+                Ok(resp)
+            }
+            None => Err(e),
         },
-        Err(e) => Err(e),
     }
 }
 
@@ -233,12 +265,9 @@ pub async fn serve_on(
         .map(|a| a.to_string())
         .collect();
     tracing::info!(address = %addrs.join(", "), "hancup is serving");
-    let mut server = poem::Server::new_with_acceptor(acceptor);
-    let idle = state.config.server.idle_timeout_seconds;
-    if idle > 0 {
-        server = server.idle_timeout(Duration::from_secs(idle));
-    }
-    server
-        .run_with_graceful_shutdown(endpoint(state), closed, Some(grace))
-        .await
+    let deadlines = crate::ops::connection::Deadlines::from_seconds(
+        state.config.server.header_timeout_seconds,
+        state.config.server.idle_timeout_seconds,
+    );
+    crate::ops::connection::serve(acceptor, endpoint(state), closed, grace, deadlines).await
 }

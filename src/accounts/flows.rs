@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::consent::{self, ConsentInput};
 use super::hash_pool::HashPool;
 use super::keys::{now, SecretKey};
 use super::password::Password;
@@ -58,6 +59,8 @@ pub struct RegisterInput {
     pub password: Option<String>,
     /// The confirmation, when the surface asks for one (pages do, the API does not).
     pub password2: Option<String>,
+    /// Terms, privacy policy, 14 or older: required on every surface (`consent`).
+    pub consent: ConsentInput,
 }
 
 fn required<'a>(
@@ -159,7 +162,10 @@ impl Accounts {
             email.as_ref().map_or("", |e| e.as_str()),
             name.as_ref().map_or("", |n| n.as_str()),
         );
-        let (Some(email), Some(name), Some(password)) = (email, name, password) else {
+        input.consent.check(&mut errors);
+        let (Some(email), Some(name), Some(password), true) =
+            (email, name, password, errors.is_empty())
+        else {
             return Err(AccountError::Invalid(errors));
         };
         // Refuse a taken e-mail before paying for a hash; the insert re-checks under the lock.
@@ -185,7 +191,11 @@ impl Accounts {
         };
         let id = self
             .db
-            .write_private_blocking(move |tx| users::create_user(tx, &user))
+            .write_private_blocking(move |tx| {
+                let id = users::create_user(tx, &user)?;
+                consent::record(tx, id)?;
+                Ok::<_, AccountError>(id)
+            })
             .await?;
         self.db
             .read(|c| users::get_user(c, id))?

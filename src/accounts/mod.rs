@@ -1,9 +1,10 @@
-//! User accounts: who a user is (`users`), passwords and their hashing (`password`), login
+//! User accounts: who a user is (`users`), what they agreed to at sign-up (`consent`), passwords and their hashing (`password`), login
 //! sessions (`sessions`), API tokens (`tokens`), login throttling (`throttle`), reset links
 //! (`reset`), permissions (`perms`), the server key (`keys`), and the flows that combine them
 //! (`flows`: register, log in, change or reset a password, deactivate). Pages, API and admin all
 //! go through here; nothing in this module knows about HTTP.
 
+pub mod consent;
 pub mod flows;
 pub mod hash_pool;
 pub mod keys;

@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime, Time};
 use super::registry::{Display, FilterKind, ModelAdmin, SearchField};
 use crate::paging::limit_sql;
 use crate::web::i18n::Lang;
+use crate::web::local_time::LocalTime;
 
 /// "Show all" lists at most this many rows; larger lists stay paginated.
 pub const SHOW_ALL_MAX: i64 = 1000;
@@ -373,7 +374,8 @@ pub fn as_text(v: &Value) -> String {
 }
 
 /// A value as a reader sees it in a list, a CSV cell or a read-only field.
-pub fn display(v: &Value, how: Display, lang: Lang) -> String {
+/// A value as a person reads it; timestamps in the configured zone (`i18n.time_zone`).
+pub fn display(v: &Value, how: Display, lang: Lang, time: &LocalTime) -> String {
     match (how, v) {
         (_, Value::Null) => String::new(),
         (Display::Bool, Value::Integer(i)) => {
@@ -385,7 +387,7 @@ pub fn display(v: &Value, how: Display, lang: Lang) -> String {
                 (Lang::En, false) => "no".into(),
             }
         }
-        (Display::DateTime, Value::Text(t)) => t.replace('T', " ").trim_end_matches('Z').to_owned(),
+        (Display::DateTime, Value::Text(t)) => time.datetime(lang, t),
         (Display::Choices(cs), Value::Text(t)) => cs
             .iter()
             .find(|c| c.value == t)

@@ -10,6 +10,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 
 use super::error::ApiError;
+use crate::accounts::consent::ConsentInput;
 use crate::accounts::flows::RegisterInput;
 use crate::accounts::tokens::{self, IssuedToken};
 use crate::accounts::{keys, User};
@@ -65,7 +66,9 @@ impl From<User> for UserOut {
 }
 
 /// Sign-up. `email` (≤ 254 characters), `display_name` (≤ 100) and `password` (≥ the configured
-/// minimum, ≤ 1,024 bytes, not common, not all digits, not like the e-mail or name) are required.
+/// minimum, ≤ 1,024 bytes, not common, not all digits, not like the e-mail or name) are required,
+/// and so are `accept_terms`, `accept_privacy` and `age_14_or_older`, each `true` (recorded with
+/// the time and the documents' version, as on the sign-up page).
 #[derive(Debug, Object)]
 pub struct RegisterRequest {
     pub email: Option<String>,
@@ -73,6 +76,12 @@ pub struct RegisterRequest {
     pub password: Option<String>,
     /// Name of this device, shown in the token list (default: the User-Agent).
     pub device: Option<String>,
+    /// Agrees to the terms of service (required, `true`).
+    pub accept_terms: Option<bool>,
+    /// Agrees to the privacy policy (required, `true`).
+    pub accept_privacy: Option<bool>,
+    /// Confirms being 14 or older (required, `true`).
+    pub age_14_or_older: Option<bool>,
 }
 
 /// Log-in. `email` and `password` are required.
@@ -186,6 +195,11 @@ impl AuthApi {
                 display_name: body.display_name,
                 password: body.password,
                 password2: None,
+                consent: ConsentInput {
+                    accept_terms: body.accept_terms,
+                    accept_privacy: body.accept_privacy,
+                    age_14_or_older: body.age_14_or_older,
+                },
             })
             .await?;
         let issued = state

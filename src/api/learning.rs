@@ -38,7 +38,8 @@ pub enum Enrolled {
 
 #[derive(ApiResponse)]
 pub enum Left {
-    /// Left the course; its progress is gone.
+    /// Left the course: the enrollment is archived, its progress and certificate kept;
+    /// enrolling again restores it.
     #[oai(status = 204)]
     NoContent,
 }
@@ -75,7 +76,8 @@ pub struct LearningApi;
 impl LearningApi {
     /// Enroll in a published course
     ///
-    /// Idempotent: 201 when new, 200 when already enrolled.
+    /// Idempotent: 201 when new (or when an enrollment the caller left is restored with its
+    /// progress), 200 when already enrolled.
     #[oai(
         path = "/courses/:slug/enrollment",
         method = "post",
@@ -108,6 +110,9 @@ impl LearningApi {
     }
 
     /// Leave a course
+    ///
+    /// Archives the enrollment: it leaves My courses and the course's learner count, but its
+    /// progress and certificate stay and enrolling again restores them. 404 when not enrolled.
     #[oai(
         path = "/courses/:slug/enrollment",
         method = "delete",

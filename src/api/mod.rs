@@ -7,6 +7,7 @@ mod auth;
 mod authoring;
 mod catalog;
 mod community;
+mod docs;
 mod error;
 mod guard;
 mod learning;
@@ -17,10 +18,11 @@ mod payload;
 mod schema;
 mod spec;
 
+use std::sync::Arc;
+
 use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::StatusCode;
-use poem::web::Html;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 
 use guard::Guarded;
@@ -67,20 +69,36 @@ pub fn routes() -> impl Endpoint {
     let svc = service();
     let original = svc.spec();
     let spec = spec::complete(&original);
-    let docs = svc.swagger_ui_html().replace(&original, &spec);
+    let home = routes::url_for("home", &[]).unwrap_or_else(|_| "/".into());
+    let docs = Arc::new(docs::Docs::build(
+        &svc.swagger_ui_html(),
+        &spec,
+        routes::pattern("api_openapi"),
+        &home,
+        &routes::url_for("static", &[("path", "favicon.svg")]).unwrap_or_default(),
+    ));
+    let (for_spec, for_page, for_assets) = (docs.clone(), docs.clone(), docs);
     // Mounted without stripping "/api", so the spec documents full paths like /api/v1/courses.
     Route::new()
         .at(
             routes::pattern("api_openapi"),
-            poem::endpoint::make_sync(move |_| {
-                Response::builder()
-                    .content_type("application/json; charset=utf-8")
-                    .body(spec.clone())
-            }),
+            poem::endpoint::make_sync(move |req| for_spec.spec(&req)),
         )
         .at(
             routes::pattern("api_docs"),
-            poem::endpoint::make_sync(move |_| Html(docs.clone())),
+            poem::endpoint::make_sync(move |req| for_page.page(&req)),
+        )
+        .at(
+            routes::pattern("api_docs_asset"),
+            poem::endpoint::make_sync(move |req| {
+                let version = req.path_params::<(String, String)>();
+                match version {
+                    Ok((v, file)) => for_assets
+                        .asset(&req, &v, &file)
+                        .unwrap_or_else(|| json_error(StatusCode::NOT_FOUND, "Not found.")),
+                    Err(_) => json_error(StatusCode::NOT_FOUND, "Not found."),
+                }
+            }),
         )
         .nest_no_strip(routes::pattern("api_root"), svc.into_endpoint())
         .catch_error(|_: NotFoundError| async { json_error(StatusCode::NOT_FOUND, "Not found.") })

@@ -48,19 +48,31 @@ impl Level {
 /// A list ordering from the whitelist; the SQL for each lives in the store, never in input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ordering {
-    PublishedAt { desc: bool },
-    Title { desc: bool },
-    EnrollmentCount { desc: bool },
+    PublishedAt {
+        desc: bool,
+    },
+    Title {
+        desc: bool,
+    },
+    EnrollmentCount {
+        desc: bool,
+    },
+    /// By average rating; courses nobody rated come last either way.
+    Rating {
+        desc: bool,
+    },
 }
 
 impl Ordering {
-    pub const CHOICES: [&'static str; 6] = [
+    pub const CHOICES: [&'static str; 8] = [
         "published_at",
         "-published_at",
         "title",
         "-title",
         "enrollment_count",
         "-enrollment_count",
+        "rating",
+        "-rating",
     ];
 
     pub fn parse(text: &str) -> Result<Ordering, FieldError> {
@@ -72,6 +84,7 @@ impl Ordering {
             "published_at" => Ok(Ordering::PublishedAt { desc }),
             "title" => Ok(Ordering::Title { desc }),
             "enrollment_count" => Ok(Ordering::EnrollmentCount { desc }),
+            "rating" => Ok(Ordering::Rating { desc }),
             _ => Err(FieldError::new(
                 "invalid_ordering",
                 format!(

@@ -67,6 +67,16 @@ fn order_sql(ordering: Option<Ordering>, searching: bool) -> &'static str {
         Some(Ordering::Title { desc: true }) => "c.title DESC, c.id DESC",
         Some(Ordering::EnrollmentCount { desc: true }) => "c.enrollment_count DESC, c.id DESC",
         Some(Ordering::EnrollmentCount { desc: false }) => "c.enrollment_count ASC, c.id ASC",
+        // The average from the maintained sum and count; unrated courses last, then by how many
+        // rated.
+        Some(Ordering::Rating { desc: true }) => {
+            "CAST(c.rating_sum AS REAL) / NULLIF(c.rating_count, 0) DESC NULLS LAST, \
+             c.rating_count DESC, c.id DESC"
+        }
+        Some(Ordering::Rating { desc: false }) => {
+            "CAST(c.rating_sum AS REAL) / NULLIF(c.rating_count, 0) ASC NULLS LAST, \
+             c.rating_count DESC, c.id ASC"
+        }
     }
 }
 

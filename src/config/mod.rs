@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub use values::{
-    ConfigValue, Language, LogFormat, LogLevel, MailBackend, SmtpSecurity, Synchronous,
+    ConfigValue, Language, LogFormat, LogLevel, MailBackend, SmtpSecurity, Synchronous, ZoneName,
 };
 
 /// The documented defaults, compiled into the binary so it runs with no file at all.
@@ -138,6 +138,12 @@ config_keys! {
         max_concurrent_requests: u64,
         /// Seconds a connection may stay silent (no bytes either way) before it is closed; 0 = never.
         idle_timeout_seconds: u64,
+        /// Seconds a client has to send a whole request head; also how long an idle keep-alive
+        /// connection is kept. 0 = no deadline.
+        header_timeout_seconds: u64,
+        /// Seconds a client has to send a whole request body, read before the request counts
+        /// against `max_concurrent_requests` (408 after it). 0 = no deadline.
+        body_timeout_seconds: u64,
         /// Set SO_REUSEPORT so a new process can bind the same address while the old one drains.
         reuse_port: bool,
     }
@@ -152,6 +158,9 @@ config_keys! {
         dir: PathBuf,
         /// Scheduled backups kept; older ones are deleted.
         keep: u64,
+        /// `litestream` when Litestream replicates the database (accepted by `check --deploy`
+        /// instead of backups; `restore` then asks for Litestream to be stopped); empty = none.
+        replicated_by: String,
     }
     database: DatabaseConfig {
         /// SQLite file, relative to the working directory; created on first start.
@@ -238,6 +247,8 @@ config_keys! {
     i18n: I18nConfig {
         /// Page language when neither cookie nor Accept-Language chooses: `ko` or `en`.
         default_language: Language,
+        /// Time zone every date and time shown to people is in (stored values stay UTC).
+        time_zone: ZoneName,
     }
     log: LogConfig {
         /// Minimum log level.
@@ -495,6 +506,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
                 "must be comma-separated host names like player.example.kr",
             );
         }
+    }
+    if !matches!(config.backup.replicated_by.as_str(), "" | "litestream") {
+        return fail("backup", "replicated_by", "must be empty or \"litestream\"");
     }
     if config.backup.keep == 0 {
         return fail("backup", "keep", "must be at least 1");

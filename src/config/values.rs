@@ -97,6 +97,38 @@ impl ConfigValue for PathBuf {
     }
 }
 
+/// An IANA time zone name (`Asia/Seoul`), checked at load against the time zone database
+/// compiled into the binary (no system tzdata is read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneName(String);
+
+impl ZoneName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The zone; UTC only if the embedded database lost a name it accepted at load.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+impl ConfigValue for ZoneName {
+    const KIND: &'static str = "time zone";
+    fn from_toml(value: &toml::Value) -> Result<Self, String> {
+        Self::from_env(&String::from_toml(value)?)
+    }
+    fn from_env(text: &str) -> Result<Self, String> {
+        let name = text.trim();
+        jiff::tz::TimeZone::get(name)
+            .map(|_| ZoneName(name.to_owned()))
+            .map_err(|_| format!("expected a time zone name like Asia/Seoul, found {text:?}"))
+    }
+    fn show(&self) -> String {
+        format!("{:?}", self.0)
+    }
+}
+
 /// A string key limited to a fixed set of words (`synchronous`, `format`, …).
 macro_rules! config_choice {
     ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {

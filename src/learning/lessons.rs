@@ -63,11 +63,12 @@ pub fn video_for(raw: &str, extra_hosts: &[String]) -> Option<Video> {
             .map(|id| Video::Embed {
                 url: format!("https://player.vimeo.com/video/{id}"),
             }),
+        // The configured host exactly as written: `frame_sources` allows that origin and no
+        // other, so a `www.` variant would be refused by the browser.
         _ if url.scheme() == "https"
-            && extra_hosts.iter().any(|h| {
-                h.eq_ignore_ascii_case(&host)
-                    || h.eq_ignore_ascii_case(url.host_str().unwrap_or(""))
-            }) =>
+            && extra_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(url.host_str().unwrap_or(""))) =>
         {
             Some(Video::Embed {
                 url: url.to_string(),
@@ -82,7 +83,27 @@ pub fn video_for(raw: &str, extra_hosts: &[String]) -> Option<Video> {
     })
 }
 
-/// The hosts pages may frame (Content-Security-Policy `frame-src`).
+/// Where a learner can watch an embedded video on its own site, for when the player cannot load
+/// (blocked network, an extension): the site's name and the watch page.
+pub fn watch_link(video: &Video) -> Option<(String, String)> {
+    let Video::Embed { url } = video else {
+        return None;
+    };
+    if let Some(id) = url.strip_prefix("https://www.youtube-nocookie.com/embed/") {
+        return Some((
+            "YouTube".to_owned(),
+            format!("https://www.youtube.com/watch?v={id}"),
+        ));
+    }
+    if let Some(id) = url.strip_prefix("https://player.vimeo.com/video/") {
+        return Some(("Vimeo".to_owned(), format!("https://vimeo.com/{id}")));
+    }
+    let host = url::Url::parse(url).ok()?.host_str()?.to_owned();
+    Some((host, url.clone()))
+}
+
+/// The origins the lesson page may frame (Content-Security-Policy `frame-src`): the players
+/// `video_for` embeds and the configured hosts, nothing else.
 pub fn frame_sources(extra_hosts: &[String]) -> Vec<String> {
     let mut out = vec![
         "https://www.youtube-nocookie.com".to_owned(),
@@ -291,6 +312,33 @@ mod tests {
     }
 
     #[test]
+    fn every_embed_is_inside_frame_sources_and_has_a_watch_link() {
+        let hosts = vec!["media.example.kr".to_owned()];
+        let sources = frame_sources(&hosts);
+        for (raw, site) in [
+            ("https://youtu.be/dQw4w9WgXcQ", "YouTube"),
+            ("https://vimeo.com/76979871", "Vimeo"),
+            ("https://media.example.kr/v/1", "media.example.kr"),
+        ] {
+            let video = video_for(raw, &hosts).unwrap();
+            let Video::Embed { url } = &video else {
+                panic!("{raw} embeds")
+            };
+            assert!(
+                sources.iter().any(|s| url.starts_with(&format!("{s}/"))),
+                "{url} outside {sources:?}"
+            );
+            assert_eq!(watch_link(&video).unwrap().0, site);
+        }
+        assert_eq!(
+            watch_link(&video_for("https://youtu.be/dQw4w9WgXcQ", &hosts).unwrap())
+                .unwrap()
+                .1,
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+        );
+    }
+
+    #[test]
     fn allowed_players_embed_and_the_rest_are_links() {
         let hosts = vec!["media.example.kr".to_owned()];
         assert_eq!(
@@ -321,6 +369,13 @@ mod tests {
             Some(Video::Link {
                 url: "https://evil.example/x".into()
             })
+        );
+        assert_eq!(
+            video_for("https://www.media.example.kr/v/1", &hosts),
+            Some(Video::Link {
+                url: "https://www.media.example.kr/v/1".into()
+            }),
+            "only the configured host itself is framed"
         );
         assert_eq!(video_for("javascript:alert(1)", &hosts), None);
         assert_eq!(

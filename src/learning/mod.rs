@@ -144,10 +144,12 @@ pub fn may_change_course(
     )?)
 }
 
+/// Whether the user is enrolled now (an enrollment they left does not count).
 pub fn is_enrolled(conn: &Connection, user_id: i64, course_id: i64) -> Result<bool, LearningError> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM enrollments WHERE user_id = ?1 AND course_id = ?2)",
+            "SELECT EXISTS (SELECT 1 FROM enrollments \
+             WHERE user_id = ?1 AND course_id = ?2 AND archived_at IS NULL)",
         )?
         .query_row([user_id, course_id], |r| r.get(0))?)
 }

@@ -87,6 +87,7 @@ pub fn my_course_notices(conn: &Connection, user_id: i64) -> Result<Vec<Notice>,
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM notices n JOIN users u ON u.id = n.author_id JOIN courses c ON c.id = n.course_id \
              JOIN enrollments e ON e.course_id = n.course_id AND e.user_id = ?1 \
+             AND e.archived_at IS NULL \
              ORDER BY n.is_pinned DESC, n.id DESC {}",
             limit_sql(LIST_LIMIT)
         ))?

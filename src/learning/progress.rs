@@ -28,7 +28,10 @@ pub fn progress(
     course: &CourseRef,
 ) -> Result<Progress, LearningError> {
     let enrollment: Option<(i64, Option<String>)> = conn
-        .prepare_cached("SELECT completed_lessons, completed_at FROM enrollments WHERE user_id = ?1 AND course_id = ?2")?
+        .prepare_cached(
+            "SELECT completed_lessons, completed_at FROM enrollments \
+             WHERE user_id = ?1 AND course_id = ?2 AND archived_at IS NULL",
+        )?
         .query_row(params![user_id, course.id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some((done, completed_at)) = enrollment else {
@@ -151,6 +154,43 @@ fn complete_course(
     )?
     .execute(params![random_token(16), user_id, course.id])?;
     Ok(())
+}
+
+/// How many lesson records the learner has in the course (what [`forget`] would delete).
+pub fn recorded_lessons(
+    conn: &Connection,
+    user_id: i64,
+    course_id: i64,
+) -> Result<i64, LearningError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM lesson_progress WHERE user_id = ?1 AND course_id = ?2",
+        )?
+        .query_row(params![user_id, course_id], |r| r.get(0))?)
+}
+
+/// Deletes the learner's progress in the course — every lesson record, the completion date and
+/// the last lesson — and answers how many records went. The enrollment (current or left) stays,
+/// and so does a certificate already issued: it records a fact. The one way progress is ever
+/// deleted; surfaces call it only after the learner confirmed the count.
+pub fn forget(conn: &Connection, user_id: i64, course: &CourseRef) -> Result<i64, LearningError> {
+    let has_enrollment: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM enrollments WHERE user_id = ?1 AND course_id = ?2)",
+        )?
+        .query_row(params![user_id, course.id], |r| r.get(0))?;
+    if !has_enrollment {
+        return Err(LearningError::not_enrolled());
+    }
+    let deleted = conn
+        .prepare_cached("DELETE FROM lesson_progress WHERE user_id = ?1 AND course_id = ?2")?
+        .execute(params![user_id, course.id])?;
+    conn.prepare_cached(
+        "UPDATE enrollments SET completed_at = NULL, last_lesson_id = NULL \
+         WHERE user_id = ?1 AND course_id = ?2",
+    )?
+    .execute(params![user_id, course.id])?;
+    Ok(deleted as i64)
 }
 
 /// A certificate as its public page shows it.

@@ -155,6 +155,15 @@ fn settings(c: &Config, out: &mut Vec<Finding>) {
 fn backups(c: &Config, out: &mut Vec<Finding>) {
     let b = &c.backup;
     let newest = backup::newest(&b.dir);
+    let litestream = backup::litestream_signs(&c.database.path, b.replicated_by == "litestream");
+    if !litestream.is_empty() {
+        // Continuous replication replaces scheduled backups (docs/DEPLOY.md).
+        out.push(finding(
+            Level::Ok,
+            format!("replicated by Litestream ({})", litestream.join("; ")),
+        ));
+        return;
+    }
     if b.interval_minutes == 0 {
         out.push(finding(
             Level::Error,
@@ -197,20 +206,47 @@ fn files(c: &Config, out: &mut Vec<Finding>) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for path in [db.clone(), with_suffix(db, "-wal")] {
-            if let Ok(meta) = std::fs::metadata(&path) {
-                let mode = meta.permissions().mode() & 0o777;
-                if mode & 0o077 != 0 {
-                    out.push(finding(
-                        Level::Error,
-                        format!(
-                            "{} is readable by other users (mode {mode:o}); chmod 600 it",
-                            path.display()
-                        ),
-                    ));
-                }
+        let db_dir = db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut paths = vec![
+            db.clone(),
+            with_suffix(db, "-wal"),
+            with_suffix(db, "-shm"),
+            db_dir.to_path_buf(),
+            c.backup.dir.clone(),
+        ];
+        if let Ok(entries) = std::fs::read_dir(&c.backup.dir) {
+            paths.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_file()));
+        }
+        let mut private = 0;
+        for path in paths {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            let fix = if meta.is_dir() {
+                "chmod 700"
+            } else {
+                "chmod 600"
+            };
+            if mode & 0o077 != 0 {
+                out.push(finding(
+                    Level::Error,
+                    format!(
+                        "{} is open to other users (mode {mode:o}); {fix} it",
+                        path.display()
+                    ),
+                ));
+            } else {
+                private += 1;
             }
         }
+        out.push(finding(
+            Level::Ok,
+            format!("{private} database and backup files and directories are private"),
+        ));
     }
     let dir = db
         .parent()

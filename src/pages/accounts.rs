@@ -10,6 +10,7 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::{account_error_page, flash, local_path, redirect, render, to_login, PageCtx, PostForm};
+use crate::accounts::consent::ConsentInput;
 use crate::accounts::flows::RegisterInput;
 use crate::accounts::keys::now;
 use crate::accounts::{sessions, tokens, AccountError, User};
@@ -79,8 +80,21 @@ pub async fn signup(req: &Request, state: Data<&AppState>, form: PostForm) -> Re
         display_name: form.value("display_name"),
         password: form.value("password"),
         password2: Some(form.value("password2").unwrap_or_default()),
+        // A checked box sends its value; an unchecked one sends nothing.
+        consent: ConsentInput {
+            accept_terms: Some(form.get("accept_terms").is_some()),
+            accept_privacy: Some(form.get("accept_privacy").is_some()),
+            age_14_or_older: Some(form.get("age_14_or_older").is_some()),
+        },
     };
-    let keep = context! { form => context! { email => form.get("email"), display_name => form.get("display_name") } };
+    let checked = |name: &str| form.get(name).is_some();
+    let keep = context! { form => context! {
+        email => form.get("email"),
+        display_name => form.get("display_name"),
+        accept_terms => checked("accept_terms"),
+        accept_privacy => checked("accept_privacy"),
+        age_14_or_older => checked("age_14_or_older"),
+    } };
     match state.accounts.register(input).await {
         Ok(user) => {
             log_in(req, &state, &user);
@@ -110,6 +124,10 @@ fn next_param(req: &Request) -> Option<String> {
 pub fn login_form(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
     let next = next_param(req);
+    // Only known reasons, as catalog keys: the query never puts its own text on the page.
+    let reason = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .any(|(k, v)| k == "reason" && v == "login_required")
+        .then_some("login.required");
     form_page(
         &state,
         &ctx,
@@ -117,7 +135,7 @@ pub fn login_form(req: &Request, state: Data<&AppState>) -> Response {
         StatusCode::OK,
         &FieldErrors::new(),
         None,
-        context! { next },
+        context! { next, reason },
     )
 }
 
@@ -188,6 +206,23 @@ pub fn logout(req: &Request, state: Data<&AppState>, _form: PostForm) -> Respons
     csrf::rotate(req, &state);
     flash(req, "info", "flash.logged_out");
     redirect(&url("home"))
+}
+
+/// `/accounts/logout` opened as a page (a bookmark, a link typed in): a button that logs out,
+/// since logging out is a POST; visitors not logged in go home.
+#[handler]
+pub fn logout_confirm(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::of(req, &state);
+    if ctx.user.is_none() {
+        return redirect(&url("home"));
+    }
+    render(
+        &state,
+        &ctx,
+        "accounts/logout.html",
+        context! {},
+        StatusCode::OK,
+    )
 }
 
 fn account_page(

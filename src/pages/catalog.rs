@@ -114,6 +114,7 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
         search => raw.search.clone().unwrap_or_default(),
         category => raw.category.clone().unwrap_or_default(),
         level => raw.level.clone().unwrap_or_default(),
+        ordering => raw.ordering.clone().unwrap_or_default(),
     };
     let levels: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
     let categories = match state.db.read(catalog::list_categories) {

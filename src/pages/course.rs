@@ -9,7 +9,7 @@ use poem::{handler, Request, Response};
 
 use super::{
     cached, done, form_refusal, learner_action, learner_write, learning_error_page, noted,
-    redirect, render, render_cached, PageCtx, PostForm,
+    redirect, render, render_cached, to_login, PageCtx, PostForm,
 };
 use rusqlite::Transaction;
 
@@ -74,11 +74,16 @@ pub fn course_page(
         let mine = match &user {
             Some(u) => {
                 let p = progress::progress(c, u.id, &course)?;
+                // A finished course suggests what to take next (the completion card).
+                let next = match p.completed_at {
+                    Some(_) => enrollment::suggest_next(c, u.id, course.id)?,
+                    None => None,
+                };
                 let review = match reviews::mine(c, u.id, course.id)? {
                     Some(id) => Some(reviews::get(c, id)?),
                     None => None,
                 };
-                Some((p, review))
+                Some((p, review, next))
             }
             None => None,
         };
@@ -88,11 +93,11 @@ pub fn course_page(
         Ok(v) => v,
         Err(e) => return learning_error_page(state, ctx, e),
     };
-    let enrolled = mine.as_ref().is_some_and(|(p, _)| p.enrolled);
-    let (progress, my_review) = match mine {
-        Some((p, r)) if p.enrolled => (Some(p), r),
-        Some((_, r)) => (None, r),
-        None => (None, None),
+    let enrolled = mine.as_ref().is_some_and(|(p, _, _)| p.enrolled);
+    let (progress, my_review, suggestion) = match mine {
+        Some((p, r, next)) if p.enrolled => (Some(p), r, next),
+        Some((_, r, _)) => (None, r, None),
+        None => (None, None, None),
     };
     let can_review = enrolled && my_review.is_none();
     let (review_errors, review_form, review_message) = match &form {
@@ -110,6 +115,7 @@ pub fn course_page(
         review_count => reviews.count,
         enrolled,
         progress,
+        suggestion => Value::from_serialize(&suggestion),
         my_review,
         can_review,
         review_errors,
@@ -141,7 +147,7 @@ pub async fn enroll(
         let next: String =
             url::form_urlencoded::byte_serialize(course_url(&slug).as_bytes()).collect();
         let login = url_for("login", &[]).unwrap_or_default();
-        return redirect(&format!("{login}?next={next}"));
+        return redirect(&format!("{login}?next={next}&reason=login_required"));
     }
     learner_action(req, &state, move |tx, user| {
         let course = learning::visible_course(tx, &slug, Some(user))?;
@@ -162,6 +168,48 @@ pub async fn leave(
         let course = learning::visible_course(tx, &slug, Some(user))?;
         enrollment::leave(tx, user.id, course.id)?;
         Ok(noted("flash.left", course_url(&slug)))
+    })
+    .await
+}
+
+/// The confirmation before deleting a learner's progress in a course, saying how many lesson
+/// records will go.
+#[handler]
+pub fn progress_delete_form(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::of(req, &state);
+    let Some(user) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let slug = slug_param(req);
+    let found = state.db.read(|c| -> Result<_, LearningError> {
+        let course = learning::visible_course(c, &slug, Some(&user))?;
+        let count = progress::recorded_lessons(c, user.id, course.id)?;
+        Ok((course, count))
+    });
+    match found {
+        Ok((course, count)) => render(
+            &state,
+            &ctx,
+            "learning/progress_delete.html",
+            context! { course => context! { slug => course.slug, title => course.title }, count },
+            StatusCode::OK,
+        ),
+        Err(e) => learning_error_page(&state, &ctx, e),
+    }
+}
+
+/// Deletes the learner's progress in the course, after the confirmation above.
+#[handler]
+pub async fn progress_delete(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(slug): Path<String>,
+    _form: PostForm,
+) -> Response {
+    learner_action(req, &state, move |tx, user| {
+        let course = learning::visible_course(tx, &slug, Some(user))?;
+        progress::forget(tx, user.id, &course)?;
+        Ok(noted("flash.progress_deleted", course_url(&slug)))
     })
     .await
 }

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use minijinja::{context, Value};
-use poem::http::StatusCode;
+use poem::http::{header, HeaderValue, StatusCode};
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
@@ -19,6 +19,7 @@ use crate::learning::{
 };
 use crate::paging::Paging;
 use crate::web::i18n::Lang;
+use crate::web::middleware::csp_framing;
 use crate::web::routes::{query_string, url_for};
 use crate::web::templates::duration;
 use crate::web::AppState;
@@ -81,6 +82,7 @@ impl LessonPart {
             body_html => content.body_html,
             duration => duration(content.duration_seconds),
             is_preview => content.is_preview,
+            watch => content.video.as_ref().and_then(lessons::watch_link).map(|(site, url)| context! { site, url }),
             video => content.video,
             previous => item_at(content.previous_position),
             next => item_at(content.next_position),
@@ -211,7 +213,16 @@ pub fn lesson(
                     lesson_count => p.lesson_count,
                 }),
             };
-            render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK)
+            let mut resp = render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK);
+            if resp.status() == StatusCode::OK {
+                let hosts = lessons::parse_hosts(&state.config.learning.video_hosts);
+                let csp = csp_framing(&lessons::frame_sources(&hosts));
+                if let Ok(v) = HeaderValue::from_str(&csp) {
+                    resp.headers_mut()
+                        .insert(header::CONTENT_SECURITY_POLICY, v);
+                }
+            }
+            resp
         }
         // Visitors are sent to log in and come back; learners are told to enroll.
         Err(LearningError::Forbidden { .. }) if ctx.user.is_none() => to_login(&ctx),
@@ -234,14 +245,19 @@ pub async fn lesson_complete(
             return Ok(done("flash.lesson_completed", lesson_url(&slug, position)));
         }
         let p = progress::mark_complete(tx, user.id, &course, position)?;
-        let finished = p.progress_percent == 100 && p.certificate_code.is_some();
-        let key = match finished {
-            true => "flash.course_completed",
-            false => "flash.lesson_completed",
-        };
+        // The last lesson done: to the course page, whose first screen is then the completion
+        // card, the flash linking the certificate.
+        if let (100, Some(code)) = (p.progress_percent, &p.certificate_code) {
+            let certificate_url =
+                url_for("certificate", &[("code", code.as_str())]).unwrap_or_default();
+            let course_page =
+                url_for("course_detail", &[("slug", slug.as_str())]).unwrap_or_default();
+            return Ok(done("flash.course_completed", course_page)
+                .with_link(certificate_url, "enroll.certificate"));
+        }
         // Onward to the next lesson when one is left, else back to this one.
         let next = p.next_lesson_position.unwrap_or(position);
-        Ok(done(key, lesson_url(&slug, next)))
+        Ok(done("flash.lesson_completed", lesson_url(&slug, next)))
     })
     .await
 }

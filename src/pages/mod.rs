@@ -19,7 +19,7 @@ use poem::{Request, Response};
 use serde::{Deserialize, Serialize};
 
 pub use forms::PostForm;
-pub use writes::{done, form_refusal, learner_action, learner_write, noted};
+pub use writes::{done, form_refusal, learner_action, learner_write, noted, Done};
 
 use crate::accounts::{AccountError, User};
 use crate::catalog::CatalogError;
@@ -31,20 +31,29 @@ use crate::web::{csrf, AppState};
 
 const FLASH_KEY: &str = "flash";
 
-/// A one-time message shown on the next page, stored in the session as a catalog key.
+/// A one-time message shown on the next page, stored in the session as a catalog key, with an
+/// optional link (a local path and the catalog key of its text).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
     pub level: String,
     pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<(String, String)>,
 }
 
 /// Queues a flash message for the next page this visitor sees.
 pub fn flash(req: &Request, level: &str, key: &str) {
+    flash_link(req, level, key, None);
+}
+
+/// [`flash`] with a link under the message: `(path, catalog key of the link's text)`.
+pub fn flash_link(req: &Request, level: &str, key: &str, link: Option<(String, String)>) {
     if let Some(session) = req.extensions().get::<Session>() {
         let mut list: Vec<Flash> = session.get(FLASH_KEY).unwrap_or_default();
         list.push(Flash {
             level: level.to_owned(),
             key: key.to_owned(),
+            link,
         });
         session.set(FLASH_KEY, list);
     }
@@ -54,6 +63,9 @@ pub fn flash(req: &Request, level: &str, key: &str) {
 pub struct PageCtx {
     pub lang: Lang,
     pub current_path: String,
+    /// Where to come back to after logging in: this page for a GET; for a form post, the page
+    /// the form was on (never the POST target, which has nothing to show).
+    pub return_to: String,
     pub user: Option<User>,
     pub csrf_token: String,
     flash: Vec<Flash>,
@@ -64,6 +76,7 @@ impl PageCtx {
     /// after the request has been handed on, like the not-found fallback.
     pub fn light(req: &Request, state: &AppState) -> PageCtx {
         let (lang, current_path) = Self::lang_and_path(req, state);
+        let return_to = return_to(req, &current_path);
         let user = Auth::of(req).user().cloned();
         let csrf_token = if user.is_some() {
             csrf::existing(req, state).unwrap_or_default()
@@ -73,6 +86,7 @@ impl PageCtx {
         PageCtx {
             lang,
             current_path,
+            return_to,
             user,
             csrf_token,
             flash: Vec::new(),
@@ -101,6 +115,7 @@ impl PageCtx {
 
     pub fn of(req: &Request, state: &AppState) -> PageCtx {
         let (lang, current_path) = Self::lang_and_path(req, state);
+        let return_to = return_to(req, &current_path);
         let user = match Auth::of(req) {
             Auth::Session(u) => Some(u),
             _ => None,
@@ -126,6 +141,7 @@ impl PageCtx {
         PageCtx {
             lang,
             current_path,
+            return_to,
             user,
             csrf_token,
             flash,
@@ -177,7 +193,12 @@ fn render_body(
     let flash: Vec<Value> = ctx
         .flash
         .iter()
-        .map(|f| context! { level => f.level.as_str(), text => state.catalogs.get(ctx.lang, &f.key) })
+        .map(|f| {
+            let link = f.link.as_ref().map(|(url, key)| {
+                context! { url => local_path(Some(url), "/"), text => state.catalogs.get(ctx.lang, key) }
+            });
+            context! { level => f.level.as_str(), text => state.catalogs.get(ctx.lang, &f.key), link }
+        })
         .collect();
     let user = ctx.user.as_ref().map(|u| {
         context! { id => u.id, email => u.email.as_str(), display_name => u.display_name.as_str(), is_staff => u.is_staff }
@@ -201,9 +222,15 @@ pub(super) fn template_failed(
     e: minijinja::Error,
 ) -> Response {
     tracing::error!(template, error = %format!("{e:#}"), "template failed");
+    let data = context! { status => 500, message => ctx.t(state, "error.server") };
+    // The styled page, unless the error page itself is what failed.
+    let body = match template {
+        "error.html" => Err(e),
+        _ => render_body(state, ctx, "error.html", data),
+    };
     html(
         StatusCode::INTERNAL_SERVER_ERROR,
-        ctx.t(state, "error.server").to_owned(),
+        body.unwrap_or_else(|_| ctx.t(state, "error.server").to_owned()),
     )
 }
 
@@ -301,11 +328,38 @@ pub fn page_nav(
     }
 }
 
-/// The redirect to the login page that comes back to this page afterwards.
+/// [`PageCtx::return_to`]: the path itself for GET and HEAD; for a post, the path of a
+/// same-site `Referer` (the page holding the form), else the home page.
+fn return_to(req: &Request, current_path: &str) -> String {
+    let method = req.method();
+    if method == poem::http::Method::GET || method == poem::http::Method::HEAD {
+        return current_path.to_owned();
+    }
+    let home = crate::web::routes::url_for("home", &[]).unwrap_or_default();
+    let host = req.header(header::HOST).unwrap_or("");
+    let from_form = req
+        .header(header::REFERER)
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|u| {
+            let authority = match u.port() {
+                Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+                None => u.host_str().unwrap_or("").to_owned(),
+            };
+            !host.is_empty() && authority.eq_ignore_ascii_case(host)
+        })
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        });
+    local_path(from_form.as_deref(), &home)
+}
+
+/// The redirect to the login page that comes back to this page (or the page the posted form
+/// was on) afterwards, saying why the visitor has to log in.
 pub fn to_login(ctx: &PageCtx) -> Response {
-    let next: String = url::form_urlencoded::byte_serialize(ctx.current_path.as_bytes()).collect();
+    let next: String = url::form_urlencoded::byte_serialize(ctx.return_to.as_bytes()).collect();
     let login = crate::web::routes::url_for("login", &[]).unwrap_or_default();
-    redirect(&format!("{login}?next={next}"))
+    redirect(&format!("{login}?next={next}&reason=login_required"))
 }
 
 /// 303 to a local path.
@@ -331,6 +385,20 @@ pub fn local_path(to: Option<&str>, fallback: &str) -> String {
 
 pub fn not_found_page(state: &AppState, ctx: &PageCtx) -> Response {
     render(state, ctx, "404.html", context! {}, StatusCode::NOT_FOUND)
+}
+
+/// The styled page for an error status that no handler answered itself (wrong method, an
+/// unreadable request, a fault): 404 is the not-found page, the rest `error.html` with a
+/// message for the status.
+pub fn status_page(state: &AppState, ctx: &PageCtx, status: StatusCode) -> Response {
+    let key = match status {
+        StatusCode::NOT_FOUND => return not_found_page(state, ctx),
+        StatusCode::METHOD_NOT_ALLOWED => "error.method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
+        s if s.is_server_error() => "error.server",
+        _ => "error.bad_request",
+    };
+    error_page(state, ctx, status, key)
 }
 
 fn error_page(state: &AppState, ctx: &PageCtx, status: StatusCode, key: &str) -> Response {

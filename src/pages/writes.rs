@@ -7,7 +7,7 @@ use poem::http::StatusCode;
 use poem::{Request, Response};
 use rusqlite::Transaction;
 
-use super::{flash, learning_error_page, learning_message, redirect, to_login, PageCtx};
+use super::{flash_link, learning_error_page, learning_message, redirect, to_login, PageCtx};
 use crate::accounts::User;
 use crate::fields::FieldErrors;
 use crate::learning::LearningError;
@@ -18,6 +18,15 @@ pub struct Done {
     level: &'static str,
     key: &'static str,
     to: String,
+    link: Option<(String, String)>,
+}
+
+impl Done {
+    /// Adds a link under the flash message: a local path and the catalog key of its text.
+    pub fn with_link(mut self, to: String, key: &str) -> Done {
+        self.link = Some((to, key.to_owned()));
+        self
+    }
 }
 
 /// A success message (`key` in the catalogs), then `to`.
@@ -26,6 +35,7 @@ pub fn done(key: &'static str, to: String) -> Done {
         level: "success",
         key,
         to,
+        link: None,
     }
 }
 
@@ -35,6 +45,7 @@ pub fn noted(key: &'static str, to: String) -> Done {
         level: "info",
         key,
         to,
+        link: None,
     }
 }
 
@@ -50,8 +61,13 @@ pub async fn learner_write(
         return to_login(ctx);
     };
     match state.db.write_blocking(move |tx| write(tx, &user)).await {
-        Ok(Done { level, key, to }) => {
-            flash(req, level, key);
+        Ok(Done {
+            level,
+            key,
+            to,
+            link,
+        }) => {
+            flash_link(req, level, key, link);
             redirect(&to)
         }
         Err(e) => refused(e),

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod csrf;
 pub mod hosts;
 pub mod i18n;
+pub mod local_time;
 pub mod middleware;
 pub mod overload;
 pub mod request_id;

@@ -10,6 +10,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("set_language", "/lang/:code"),
     ("enroll", "/courses/:slug/enroll"),
     ("leave", "/courses/:slug/leave"),
+    ("progress_delete", "/courses/:slug/progress/delete"),
     ("lesson", "/courses/:slug/lessons/:position"),
     (
         "lesson_complete",
@@ -65,6 +66,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("api_course_detail", "/api/v1/courses/:slug"),
     ("api_categories", "/api/v1/categories"),
     ("api_docs", "/api/docs"),
+    ("api_docs_asset", "/api/docs/:version/:file"),
     ("api_openapi", "/api/openapi.json"),
 ];
 
@@ -226,6 +228,8 @@ mod tests {
                 ("id", "1"),
                 ("model", "course"),
                 ("field", "thumbnail"),
+                ("version", "1"),
+                ("file", "init.js"),
             ];
             assert!(url_for(name, &args).is_ok(), "{name}");
             assert!(!pattern(name).is_empty());

@@ -1,6 +1,7 @@
 //! The template engine: MiniJinja with every `assets/templates/*.html` loaded once at start, and
 //! the functions and filters templates share — `t(key)` (message catalog, in the page's
-//! `lang`), `url(name, **args)` (named routes), `duration` and `date`.
+//! `lang`), `url(name, **args)` (named routes), `duration`, `long_duration`, and `date` and
+//! `datetime` (a stored UTC timestamp in the configured zone, `web::local_time`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,14 +11,17 @@ use minijinja::{Environment, Error, ErrorKind, State};
 
 use crate::web::assets::Assets;
 use crate::web::i18n::{Catalogs, Lang};
+use crate::web::local_time::{long_duration, LocalTime};
 use crate::web::routes;
 
 pub struct Templates {
     env: Environment<'static>,
+    time: Arc<LocalTime>,
 }
 
 impl Templates {
-    pub fn load(catalogs: Arc<Catalogs>) -> Result<Templates, Error> {
+    pub fn load(catalogs: Arc<Catalogs>, time: LocalTime) -> Result<Templates, Error> {
+        let time = Arc::new(time);
         let mut env = Environment::new();
         for path in Assets::iter().filter(|p| p.starts_with("templates/")) {
             let file = Assets::get(&path).expect("listed asset exists");
@@ -33,8 +37,24 @@ impl Templates {
         env.add_filter("duration", duration);
         env.add_filter("thousands", thousands);
         env.add_filter("label", label);
-        env.add_filter("date", date);
-        Ok(Templates { env })
+        let t = time.clone();
+        env.add_filter("date", move |state: &State, value: &str| {
+            t.date(render_lang(state), value)
+        });
+        let t = time.clone();
+        env.add_filter("datetime", move |state: &State, value: &str| {
+            t.datetime(render_lang(state), value)
+        });
+        env.add_filter("long_duration", |state: &State, seconds: i64| {
+            long_duration(render_lang(state), seconds)
+        });
+        Ok(Templates { env, time })
+    }
+
+    /// How dates and times are shown (the configured zone), for code that formats outside a
+    /// template (the admin's CSV).
+    pub fn time(&self) -> &LocalTime {
+        &self.time
     }
 
     /// Renders a page template; in debug mode its time goes to the debug toolbar.
@@ -173,11 +193,6 @@ fn label(state: &State, value: Value) -> Result<Value, Error> {
     }
 }
 
-/// The date part of an RFC 3339 timestamp.
-fn date(value: &str) -> String {
-    value.get(..10).unwrap_or(value).to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -193,6 +208,8 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         let catalogs = std::sync::Arc::new(super::Catalogs::load().unwrap());
-        super::Templates::load(catalogs).expect("templates load");
+        let zone = <crate::config::ZoneName as crate::config::ConfigValue>::from_env("Asia/Seoul");
+        let time = super::LocalTime::new(&zone.unwrap());
+        super::Templates::load(catalogs, time).expect("templates load");
     }
 }

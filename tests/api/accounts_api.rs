@@ -22,7 +22,7 @@ async fn register_logs_in_and_the_token_works_as_bearer_and_token() {
         .post_json(
             "/api/v1/auth/register",
             None,
-            json!({"email": "Minji@Example.KR", "display_name": "김민지", "password": PW}),
+            json!({"email": "Minji@Example.KR", "display_name": "김민지", "password": PW, "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -56,7 +56,7 @@ async fn duplicate_registration_is_409_on_the_email_field() {
         .post_json(
             "/api/v1/auth/register",
             None,
-            json!({"email": "DUP@example.kr", "display_name": "둘", "password": PW}),
+            json!({"email": "DUP@example.kr", "display_name": "둘", "password": PW, "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
         )
         .await;
     assert_eq!(status, 409);
@@ -114,7 +114,11 @@ async fn bad_registrations_name_every_field_and_create_nobody() {
             vec!["email"],
         ),
     ];
-    for (body, fields) in cases {
+    for (mut body, fields) in cases {
+        // Consent given: each case is about its own fields.
+        for f in ["accept_terms", "accept_privacy", "age_14_or_older"] {
+            body[f] = json!(true);
+        }
         let (status, _, answer) = app
             .post_json("/api/v1/auth/register", None, body.clone())
             .await;

@@ -131,7 +131,7 @@ async fn login_returns_to_next_but_never_off_site() {
     assert_eq!(resp.status(), 303);
     assert_eq!(
         resp.headers()["location"],
-        "/accounts/login?next=%2Faccounts%2Fme"
+        "/accounts/login?next=%2Faccounts%2Fme&reason=login_required"
     );
     for (next, expected) in [
         ("/accounts/me", "/accounts/me"),
@@ -187,6 +187,9 @@ async fn signup_errors_keep_the_input_and_name_each_field() {
             ("display_name", "이서준"),
             ("password", PW),
             ("password2", PW),
+            ("accept_terms", "1"),
+            ("accept_privacy", "1"),
+            ("age_14_or_older", "1"),
         ],
     )
     .await;

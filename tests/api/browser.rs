@@ -64,6 +64,9 @@ pub async fn signup_named(client: &Client, app: &TestApp, email: &str, name: &st
             ("display_name", name),
             ("password", PW),
             ("password2", PW),
+            ("accept_terms", "1"),
+            ("accept_privacy", "1"),
+            ("age_14_or_older", "1"),
         ],
     )
     .await;

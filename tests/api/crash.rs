@@ -238,7 +238,7 @@ fn check(db_path: &Path, acked: &Acknowledged, cycle: usize) {
     );
     let counters: i64 = conn
         .query_row(
-            "SELECT COUNT(*) FROM courses c WHERE enrollment_count != (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id)",
+            "SELECT COUNT(*) FROM courses c WHERE enrollment_count != (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id AND e.archived_at IS NULL)",
             [],
             |r| r.get(0),
         )

@@ -13,7 +13,7 @@ fn counters_match_recount(db: &Db) {
         .read(|c| -> Result<_, DbError> {
             let mut stmt = c.prepare(
                 "SELECT id, lesson_count, (SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id),
-                        enrollment_count, (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id),
+                        enrollment_count, (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id AND e.archived_at IS NULL),
                         total_duration_seconds,
                         (SELECT COALESCE(SUM(duration_seconds), 0) FROM lessons l WHERE l.course_id = c.id)
                  FROM courses c",
@@ -67,6 +67,28 @@ async fn maintained_counters_equal_a_recount_after_every_kind_of_write() {
         tx.execute(
             "DELETE FROM lessons WHERE course_id = ?1 AND position = 2",
             [ids.growth],
+        )?;
+        f.enroll(ids.kim, ids.finance_course);
+        // Archiving and restoring move the count; an archived row moved or deleted does not.
+        tx.execute(
+            "UPDATE enrollments SET archived_at = '2026-12-01T00:00:00Z' WHERE user_id = ?1 AND course_id = ?2",
+            [ids.kim, ids.finance_course],
+        )?;
+        tx.execute(
+            "UPDATE enrollments SET course_id = ?1 WHERE user_id = ?2 AND course_id = ?3",
+            params![ids.growth, ids.kim, ids.finance_course],
+        )?;
+        tx.execute(
+            "UPDATE enrollments SET archived_at = NULL WHERE user_id = ?1 AND course_id = ?2",
+            [ids.kim, ids.growth],
+        )?;
+        tx.execute(
+            "UPDATE enrollments SET archived_at = '2026-12-01T00:00:00Z' WHERE user_id = ?1 AND course_id = ?2",
+            [ids.kim, ids.growth],
+        )?;
+        tx.execute(
+            "DELETE FROM enrollments WHERE user_id = ?1 AND course_id = ?2",
+            [ids.kim, ids.growth],
         )?;
         f.enroll(ids.kim, ids.finance_course);
         tx.execute(

@@ -345,7 +345,8 @@ async fn look_alike_emails_and_names_are_refused_at_sign_up() {
             .post_json(
                 "/api/v1/auth/register",
                 None,
-                json!({"email": email, "display_name": name, "password": PW}),
+                json!({"email": email, "display_name": name, "password": PW,
+                    "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
             )
             .await;
         assert_eq!(status, 400, "{email:?} {name:?}: {body}");
@@ -361,7 +362,8 @@ async fn look_alike_emails_and_names_are_refused_at_sign_up() {
         .post_json(
             "/api/v1/auth/register",
             None,
-            json!({"email": "ｋｉｍ@ｈａｎｃｕｐ.ｋｒ", "display_name": "김민지", "password": PW}),
+            json!({"email": "ｋｉｍ@ｈａｎｃｕｐ.ｋｒ", "display_name": "김민지", "password": PW,
+                "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
         )
         .await;
     assert_eq!(status, 201, "{body}");

@@ -79,7 +79,7 @@ pub async fn writes(app: &TestApp) -> Vec<Write> {
             method: "POST",
             path: "/api/v1/auth/register".into(),
             token: None,
-            base: json!({"email": "new@x.kr", "display_name": "새 사람", "password": "a-long-unusual-passphrase-77", "device": "phone"}),
+            base: json!({"email": "new@x.kr", "display_name": "새 사람", "password": "a-long-unusual-passphrase-77", "device": "phone", "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
         },
         Write {
             method: "POST",

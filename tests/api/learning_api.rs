@@ -17,7 +17,7 @@ async fn enroll(app: &TestApp, token: &str, slug: &str) -> u16 {
 }
 
 #[tokio::test]
-async fn enrolling_is_idempotent_and_leaving_forgets_progress() {
+async fn enrolling_is_idempotent_and_leaving_archives_with_progress_kept() {
     let app = spawn_app().await;
     small_catalog(&app);
     let (_, token) = app.user_with_token("learner@x.kr", "수강생");
@@ -82,14 +82,55 @@ async fn enrolling_is_idempotent_and_leaving_forgets_progress() {
             None,
         )
         .await;
-    assert_eq!(status, 404);
-    let left: i64 = app
+    assert_eq!(status, 404, "leaving twice: no longer enrolled");
+    let kept: i64 = app
         .db()
         .read(|c| -> Result<i64, hancup::db::DbError> {
             Ok(c.query_row("SELECT COUNT(*) FROM lesson_progress", [], |r| r.get(0))?)
         })
         .unwrap();
-    assert_eq!(left, 0, "progress goes with the enrollment");
+    assert_eq!(kept, 1, "leaving archives; the progress stays");
+    let (_, course) = app.get_json("/api/v1/courses/growth-marketing").await;
+    assert_eq!(
+        course["enrollment_count"], 1,
+        "an archived enrollment is not a current learner"
+    );
+    let (_, mine) = app
+        .call("GET", "/api/v1/me/enrollments", Some(&token), None)
+        .await;
+    assert_eq!(mine["count"], 0, "a left course leaves My courses");
+    let (status, _) = app
+        .call(
+            "GET",
+            "/api/v1/courses/growth-marketing/lessons/2",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "a left course no longer opens its lessons");
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/v1/courses/growth-marketing/enrollment",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["created"].as_bool()),
+        (201, Some(true)),
+        "enrolling again restores the enrollment"
+    );
+    let (_, mine) = app
+        .call("GET", "/api/v1/me/enrollments", Some(&token), None)
+        .await;
+    assert_eq!(mine["count"], 1);
+    assert_eq!(
+        mine["results"][0]["completed_lessons"], 1,
+        "with its progress"
+    );
+    let (_, course) = app.get_json("/api/v1/courses/growth-marketing").await;
+    assert_eq!(course["enrollment_count"], 2);
 }
 
 #[tokio::test]

@@ -104,6 +104,7 @@ async function main() {
     // A learner with a hostile name asks, answers and reviews.
     const [, learner] = await api("POST", "/api/v1/auth/register", null, {
       email: "xss@example.kr", display_name: `<img src=x onerror=alert('name')>`, password: PASSWORD,
+      accept_terms: true, accept_privacy: true, age_14_or_older: true,
     });
     await api("POST", "/api/v1/courses/xss-course/enrollment", learner.token);
     const [, question] = await api("POST", "/api/v1/courses/xss-course/questions", learner.token, { title: S("q-title"), body: X("q-body") });

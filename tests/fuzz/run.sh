@@ -84,7 +84,7 @@ curl -fsS "$BASE/readyz" >/dev/null
 token_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 post() { curl -fsS -H 'content-type: application/json' -d "$2" "$BASE$1"; }
 LEARNER="$(post /api/v1/auth/register \
-    '{"email":"learner@fuzz.test","display_name":"Fuzz Learner","password":"namsan-tower-lantern-88"}' | token_of)"
+    '{"email":"learner@fuzz.test","display_name":"Fuzz Learner","password":"namsan-tower-lantern-88","accept_terms":true,"accept_privacy":true,"age_14_or_older":true}' | token_of)"
 STAFF="$(post /api/v1/auth/login \
     '{"email":"staff@fuzz.test","password":"gwangjang-market-noodles-26"}' | token_of)"
 # The learner studies something, so progress, Q&A and reviews have real objects to hit.

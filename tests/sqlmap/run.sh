@@ -39,7 +39,7 @@ SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 TOKEN="$(curl -fsS -X POST "$BASE/api/v1/auth/register" -H 'content-type: application/json' \
-    -d '{"email":"sqlmap@example.kr","display_name":"sqlmap","password":"창업은 한 컵의 커피에서"}' \
+    -d '{"email":"sqlmap@example.kr","display_name":"sqlmap","password":"창업은 한 컵의 커피에서","accept_terms":true,"accept_privacy":true,"age_14_or_older":true}' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 SLUG="$(curl -fsS "$BASE/api/v1/courses?page_size=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["results"][0]["slug"])')"
 curl -fsS -X POST -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/courses/$SLUG/enrollment" >/dev/null

@@ -324,7 +324,7 @@ pub fn build(
             m.readonly
                 .iter()
                 .zip(&o.readonly)
-                .map(|(c, v)| context! { label => c.label.get(lang), value => query::display(v, c.display, lang) })
+                .map(|(c, v)| context! { label => c.label.get(lang), value => query::display(v, c.display, lang, state.templates.time()) })
                 .collect()
         })
         .unwrap_or_default();

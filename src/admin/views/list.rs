@@ -145,7 +145,7 @@ pub fn changelist(req: &Request, state: Data<&AppState>, Path(key): Path<String>
                 .zip(m.columns)
                 .map(|(v, c)| {
                     let flag = matches!(c.display, Display::Bool).then(|| query::as_text(v) == "1");
-                    context! { text => query::display(v, c.display, ctx.lang), flag }
+                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag }
                 })
                 .collect();
             context! { id => r.id, url => super::link(model_url("admin_change", m, Some(r.id))), cells }
@@ -249,7 +249,7 @@ pub fn export_csv(req: &Request, state: Data<&AppState>, Path(key): Path<String>
         for (v, c) in r.cells.iter().zip(m.columns) {
             let text = match c.display {
                 Display::Number => query::as_text(v),
-                d => query::display(v, d, ctx.lang),
+                d => query::display(v, d, ctx.lang, state.templates.time()),
             };
             cells.push(csv_cell(&text));
         }

@@ -1,0 +1,158 @@
+//! The interactive API docs at `/api/docs`: a small page (a link back to the site, Swagger UI
+//! reading `/api/openapi.json`) whose heavy parts — Swagger UI's script and stylesheet, taken
+//! from poem-openapi's bundled copy, and the start-up script — are served from
+//! `/api/docs/<version>/<file>`, where the version is a hash of the contents: those answers are
+//! cached for a year as immutable, and every large body is gzip-compressed once at start and
+//! sent compressed to clients that accept it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use poem::http::{header, HeaderValue, StatusCode};
+use poem::{Request, Response};
+use sha2::{Digest, Sha256};
+
+/// One body, as is and gzip-compressed.
+struct Body {
+    plain: Arc<[u8]>,
+    gzip: Arc<[u8]>,
+    content_type: &'static str,
+}
+
+impl Body {
+    fn new(plain: Vec<u8>, content_type: &'static str) -> Body {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to memory cannot fail.
+        let _ = gz.write_all(&plain);
+        let gzip = gz.finish().unwrap_or_default();
+        Body {
+            plain: plain.into(),
+            gzip: gzip.into(),
+            content_type,
+        }
+    }
+
+    /// The body for this request: compressed when the client accepts gzip.
+    fn answer(&self, req: &Request, cache_control: &'static str) -> Response {
+        let gzip_ok = req
+            .header(header::ACCEPT_ENCODING)
+            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        let mut resp = Response::builder()
+            .status(StatusCode::OK)
+            .content_type(self.content_type)
+            .header(header::CACHE_CONTROL, cache_control)
+            .header(header::VARY, "Accept-Encoding");
+        let body: &[u8] = if gzip_ok && !self.gzip.is_empty() {
+            resp = resp.header(header::CONTENT_ENCODING, "gzip");
+            &self.gzip
+        } else {
+            &self.plain
+        };
+        resp.body(body.to_vec())
+    }
+}
+
+/// A year, as immutable: the URL changes whenever the contents do.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The page and the document follow the running binary: check each time.
+const REVALIDATE: &str = "no-cache";
+
+/// What `/api/docs` serves, built once at start.
+pub struct Docs {
+    page: Body,
+    spec: Body,
+    version: String,
+    assets: HashMap<&'static str, Body>,
+}
+
+/// The text between `open` and the next `close` in `html`.
+fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    html.find(open)
+        .map(|at| &html[at + open.len()..])
+        .and_then(|rest| rest.find(close).map(|end| &rest[..end]))
+        .unwrap_or("")
+}
+
+impl Docs {
+    /// From poem-openapi's single-file Swagger UI page and the completed document.
+    pub fn build(
+        swagger_html: &str,
+        spec: &str,
+        spec_url: &str,
+        home_url: &str,
+        icon_url: &str,
+    ) -> Docs {
+        let css = between(swagger_html, "<style charset=\"UTF-8\">", "</style>");
+        let js = between(swagger_html, "<script charset=\"UTF-8\">", "</script>");
+        let init = format!(
+            "SwaggerUIBundle({{ dom_id: '#ui', url: {spec_url:?}, filter: false, deepLinking: true }});\n"
+        );
+        let mut hash = Sha256::new();
+        for part in [css, js, init.as_str()] {
+            hash.update(part.as_bytes());
+        }
+        let version: String = hash
+            .finalize()
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let asset = |file: &str| format!("/api/docs/{version}/{file}");
+        let page = format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>hancup API · Swagger UI</title>\n\
+             <link rel=\"icon\" href=\"{icon_url}\" type=\"image/svg+xml\">\n\
+             <link rel=\"stylesheet\" href=\"{css_url}\">\n\
+             <style>.docs-home{{display:block;padding:.75rem 1.25rem;font:600 15px/1.4 system-ui,sans-serif;\
+             background:#4f46e5;color:#fff;text-decoration:none}}.docs-home:hover{{text-decoration:underline}}</style>\n\
+             </head>\n<body>\n<a class=\"docs-home\" href=\"{home_url}\">← 한컵 hancup</a>\n\
+             <div id=\"ui\"></div>\n<script src=\"{js_url}\"></script>\n<script src=\"{init_url}\"></script>\n\
+             </body>\n</html>\n",
+            css_url = asset("swagger-ui.css"),
+            js_url = asset("swagger-ui-bundle.js"),
+            init_url = asset("init.js"),
+        );
+        let mut assets = HashMap::new();
+        assets.insert(
+            "swagger-ui.css",
+            Body::new(css.as_bytes().to_vec(), "text/css; charset=utf-8"),
+        );
+        assets.insert(
+            "swagger-ui-bundle.js",
+            Body::new(js.as_bytes().to_vec(), "text/javascript; charset=utf-8"),
+        );
+        assets.insert(
+            "init.js",
+            Body::new(init.into_bytes(), "text/javascript; charset=utf-8"),
+        );
+        Docs {
+            page: Body::new(page.into_bytes(), "text/html; charset=utf-8"),
+            spec: Body::new(spec.as_bytes().to_vec(), "application/json; charset=utf-8"),
+            version,
+            assets,
+        }
+    }
+
+    pub fn page(&self, req: &Request) -> Response {
+        self.page.answer(req, REVALIDATE)
+    }
+
+    pub fn spec(&self, req: &Request) -> Response {
+        self.spec.answer(req, REVALIDATE)
+    }
+
+    /// A versioned asset; `None` for an unknown file or a version this binary does not serve.
+    pub fn asset(&self, req: &Request, version: &str, file: &str) -> Option<Response> {
+        if version != self.version {
+            return None;
+        }
+        let mut resp = self.assets.get(file)?.answer(req, IMMUTABLE);
+        resp.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        Some(resp)
+    }
+}

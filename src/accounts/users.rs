@@ -10,13 +10,77 @@ use crate::fields::{FieldError, FieldErrors};
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
 
-/// A syntactically valid e-mail address, trimmed, domain lower-cased.
+/// Characters that show nothing or reorder what is shown: zero-width and joiners, bidi marks,
+/// embeddings, overrides and isolates, BOM, soft hyphen, word joiner and invisible operators,
+/// Hangul fillers, variation selectors and tags. An address or name holding one can look like
+/// another (`admin@hancup.kr` vs `admin\u{200B}@hancup.kr`, or a name reversed by U+202E).
+pub fn invisible_or_bidi(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
+}
+
+fn invisible_error() -> FieldError {
+    FieldError::new(
+        "invisible_characters",
+        "Invisible or text-direction characters are not allowed.",
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Script {
+    Latin,
+    Greek,
+    Cyrillic,
+    Hangul,
+    Han,
+    Kana,
+    Other,
+}
+
+fn script_of(c: char) -> Option<Script> {
+    if !c.is_alphabetic() {
+        return None;
+    }
+    Some(match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+        0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
+        0x400..=0x52F => Script::Cyrillic,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => Script::Hangul,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF => Script::Han,
+        0x3040..=0x30FF => Script::Kana,
+        _ => Script::Other,
+    })
+}
+
+/// Whether one domain label mixes scripts the way a look-alike does (Latin with Cyrillic:
+/// `hаncup` with a Cyrillic а). Korean (Hangul with Han) and Japanese (Kana with Han) labels
+/// are one script for this purpose; labels in different scripts (`한국.kr`) are fine.
+fn mixed_scripts(label: &str) -> bool {
+    let mut seen: Vec<Script> = label.chars().filter_map(script_of).collect();
+    seen.sort();
+    seen.dedup();
+    !matches!(
+        seen.as_slice(),
+        [] | [_] | [Script::Hangul, Script::Han] | [Script::Han, Script::Kana]
+    )
+}
+
+/// A syntactically valid e-mail address: NFKC-normalised (full-width and compatibility forms
+/// become their plain letters), trimmed, domain lower-cased; no invisible or text-direction
+/// characters anywhere, no label of the domain mixing scripts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(text: &str) -> Result<Email, FieldError> {
-        let text = text.trim();
+        use unicode_normalization::UnicodeNormalization;
+        if text.chars().any(invisible_or_bidi) {
+            return Err(invisible_error());
+        }
+        let normalized: String = text.nfkc().collect();
+        let text = normalized.trim();
         let invalid = || FieldError::new("invalid_email", "Enter a valid email address.");
         if text.is_empty() {
             return Err(FieldError::required());
@@ -40,7 +104,7 @@ impl Email {
             && !local
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "@<>()[]\\,;:\"".contains(c));
-        if !(domain_ok && local_ok) {
+        if !(domain_ok && local_ok) || domain.split('.').any(mixed_scripts) {
             return Err(invalid());
         }
         Ok(Email(format!("{local}@{}", domain.to_lowercase())))
@@ -50,7 +114,8 @@ impl Email {
     }
 }
 
-/// A display name: 1–100 characters after trimming, no control characters.
+/// A display name: 1–100 characters after trimming, no control, invisible or text-direction
+/// characters (a name must show as what it is, in lists and in the admin).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
@@ -68,6 +133,9 @@ impl DisplayName {
                 "invalid",
                 "Control characters are not allowed.",
             ));
+        }
+        if text.chars().any(invisible_or_bidi) {
+            return Err(invisible_error());
         }
         Ok(DisplayName(text.to_owned()))
     }
@@ -247,5 +315,36 @@ mod tests {
         assert!(DisplayName::parse(&"가".repeat(101)).is_err());
         assert!(DisplayName::parse(&"가".repeat(100)).is_ok());
         assert!(DisplayName::parse("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn look_alike_addresses_and_names_are_refused_or_normalised() {
+        // (input, Ok(normalised) or Err(code))
+        let cases: [(&str, Result<&str, &str>); 10] = [
+            ("ａｄｍｉｎ@ｈａｎｃｕｐ.ｋｒ", Ok("admin@hancup.kr")),
+            ("admin\u{200B}@hancup.kr", Err("invisible_characters")),
+            ("admin@han\u{200D}cup.kr", Err("invisible_characters")),
+            ("\u{202E}rk.puc@nimda", Err("invisible_characters")),
+            ("admin@hancup.kr\u{FEFF}", Err("invisible_characters")),
+            ("admin@h\u{0430}ncup.kr", Err("invalid_email")),
+            ("admin@παypal.com", Err("invalid_email")),
+            ("김@한국.kr", Ok("김@한국.kr")),
+            ("a@大韓민국.kr", Ok("a@大韓민국.kr")),
+            ("a@пример.рф", Ok("a@пример.рф")),
+        ];
+        for (input, expected) in cases {
+            let got = Email::parse(input);
+            match expected {
+                Ok(v) => assert_eq!(got.unwrap().as_str(), v, "{input:?}"),
+                Err(code) => assert_eq!(got.unwrap_err().code, code, "{input:?}"),
+            }
+        }
+        for name in ["김\u{202E}민지", "관\u{200B}리자", "\u{3164}", "a\u{2066}b"] {
+            assert_eq!(
+                DisplayName::parse(name).unwrap_err().code,
+                "invisible_characters",
+                "{name:?}"
+            );
+        }
     }
 }

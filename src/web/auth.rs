@@ -77,15 +77,30 @@ fn resolve(req: &Request, state: &AppState) -> Auth {
     }
 }
 
-/// Middleware: puts the request's `Auth` in its extensions.
+/// Middleware: puts the request's `Auth` in its extensions; every answer to a request with a
+/// user (session or token) gets `Cache-Control: private, no-store`, so no shared cache or
+/// browser history keeps a logged-in page. Static files and media keep their long public
+/// caching: they are addressed by content and the same for everyone.
 pub async fn authenticate<E: Endpoint>(next: E, mut req: Request) -> Result<Response> {
     let auth = match req.data::<AppState>() {
         Some(state) => resolve(&req, state),
         None => Auth::Anonymous,
     };
     crate::web::toolbar::note_user(&auth);
+    let personal = auth.user().is_some() && !is_shared_asset(req.uri().path());
     req.extensions_mut().insert(auth);
-    next.call(req).await.map(IntoResponse::into_response)
+    let mut resp = next.call(req).await.map(IntoResponse::into_response)?;
+    if personal {
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    Ok(resp)
+}
+
+fn is_shared_asset(path: &str) -> bool {
+    path.starts_with("/static/") || path.starts_with("/media/")
 }
 
 /// The client's address for throttling: the socket peer, or, when configured to trust a

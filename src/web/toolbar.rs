@@ -3,9 +3,12 @@
 //! and duplicates marked, template render time, total time and the session user, and every
 //! response a `Server-Timing` header (db, render, total). With debug off nothing here runs: the
 //! request scope is never entered, so no statement text is kept and no render time measured.
+//! The panel (statement text, who is logged in) is added only for an active staff member's
+//! session: with debug on behind a loopback-bound proxy every visitor is "local", so locality
+//! cannot be the test. The headers carry counts and timings only.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +26,8 @@ use crate::web::templates::Templates;
 pub struct DebugRecord {
     render_nanos: AtomicU64,
     user: Mutex<Option<String>>,
+    /// An active staff member's session: the only requests that get the panel.
+    staff: AtomicBool,
 }
 
 tokio::task_local! {
@@ -46,6 +51,9 @@ pub fn note_render(took: Duration) {
 /// Records who made the request (debug mode only).
 pub fn note_user(auth: &Auth) {
     let _ = DEBUG.try_with(|d| {
+        if let Auth::Session(u) = auth {
+            d.staff.store(u.is_staff && u.is_active, Ordering::Relaxed);
+        }
         let who = match auth {
             Auth::Session(u) => Some(format!("{} (id {}, session)", u.email, u.id)),
             Auth::Token { user, token_id } => {
@@ -88,7 +96,8 @@ pub async fn finish(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let Some(templates) = templates.filter(|_| is_html) else {
+    let staff = record.staff.load(Ordering::Relaxed);
+    let Some(templates) = templates.filter(|_| is_html && staff) else {
         return resp;
     };
     let (parts, body) = resp.into_parts();

@@ -42,6 +42,10 @@ async fn renaming_the_instructors_group_does_not_free_an_instructor() {
                 "INSERT INTO notices (course_id, author_id, title, body) VALUES (?1, ?2, ?3, '')",
                 rusqlite::params![course, ids.kim, format!("{who}-강좌-공지")],
             )?;
+            tx.execute(
+                "INSERT INTO reviews (course_id, user_id, rating, body) VALUES (?1, ?2, 5, ?3)",
+                rusqlite::params![course, learner, format!("{who}-강좌-후기")],
+            )?;
         }
         tx.execute(
             "INSERT INTO notices (course_id, author_id, title, body) VALUES (NULL, ?1, 'site-전체-공지', '')",
@@ -174,9 +178,15 @@ async fn renaming_the_instructors_group_does_not_free_an_instructor() {
         assert!(body.contains(own), "{list}: own course's rows shown");
         assert!(!body.contains(other), "{list}: {other} hidden");
     }
-    let (status, body) = page(&lee, &app, "/admin/enrollment").await;
-    assert_eq!(status, 200);
-    assert!(body.contains("Pitch Deck") && !body.contains("그로스 마케팅 입문"));
+    // Enrollments and reviews list their course's title.
+    for list in ["/admin/enrollment", "/admin/review"] {
+        let (status, body) = page(&lee, &app, list).await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("Pitch Deck") && !body.contains("그로스 마케팅 입문"),
+            "{list}"
+        );
+    }
     let (status, _) = page(&lee, &app, &format!("/admin/question/{kim_question}")).await;
     assert_eq!(status, 404);
     let (status, _, _) = post(

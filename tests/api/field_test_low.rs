@@ -329,3 +329,138 @@ async fn behind_a_proxy_the_throttle_keys_on_the_hop_the_proxy_added() {
     }
     assert_eq!(statuses, [400, 400, 400, 429]);
 }
+
+#[tokio::test]
+async fn look_alike_emails_and_names_are_refused_at_sign_up() {
+    let app = spawn_app().await;
+    // (e-mail, display name, field named in the 400)
+    let cases = [
+        ("admin\u{200B}@hancup.kr", "관리자", "email"),
+        ("admin@h\u{0430}ncup.kr", "관리자", "email"),
+        ("learner@hancup.kr", "김\u{202E}민지", "display_name"),
+        ("learner@hancup.kr", "\u{3164}", "display_name"),
+    ];
+    for (email, name, field) in cases {
+        let (status, _, body) = app
+            .post_json(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "display_name": name, "password": PW,
+                    "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
+            )
+            .await;
+        assert_eq!(status, 400, "{email:?} {name:?}: {body}");
+        assert!(body[field].is_array(), "{field}: {body}");
+    }
+    assert_eq!(
+        crate::admin_support::scalar(&app, "SELECT COUNT(*) FROM users"),
+        0,
+        "nobody created"
+    );
+    // A full-width address is the same account as the plain one.
+    let (status, _, body) = app
+        .post_json(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "ｋｉｍ@ｈａｎｃｕｐ.ｋｒ", "display_name": "김민지", "password": PW,
+                "accept_terms": true, "accept_privacy": true, "age_14_or_older": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        crate::admin_support::text(&app, "SELECT email FROM users"),
+        "kim@hancup.kr"
+    );
+}
+
+#[tokio::test]
+async fn logged_in_answers_are_never_stored_by_a_cache() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    signup(&app.browser(), &app, "cached@example.kr").await;
+    let browser = app.browser();
+    assert_eq!(
+        login(&browser, &app, "cached@example.kr", PW)
+            .await
+            .status(),
+        303
+    );
+    for path in ["/courses", "/accounts/me", "/api/v1/courses", "/nowhere"] {
+        let resp = browser.get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            resp.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("private, no-store"),
+            "{path}"
+        );
+        let anon = app.get(path).await;
+        let cc = anon
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(!cc.contains("private"), "{path} anonymous: {cc}");
+    }
+}
+
+#[test]
+fn reset_tokens_never_reach_the_request_log() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(dir.path().join("log")).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hancup"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HANCUP_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .current_dir(dir.path())
+        .env("HANCUP_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("HANCUP_LOG__LEVEL", "info")
+        .env("HANCUP_LOG__FORMAT", "json")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let secret = "1767225600-c2VjcmV0LXNpZ25hdHVyZS10aGF0LW11c3Qtbm90LWxlYWs";
+    let mut answered = false;
+    while started.elapsed() < std::time::Duration::from_secs(20) && !answered {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            write!(
+                s,
+                "GET /accounts/password-reset/1/{secret} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            answered = out.starts_with("HTTP/1.1");
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    assert!(answered, "the server answered");
+    // The log line is written after the answer; give it a moment, then stop the server.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut text = String::new();
+    std::fs::File::open(dir.path().join("log"))
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(
+        text.contains("/accounts/password-reset/1/[redacted]"),
+        "{text}"
+    );
+    assert!(!text.contains(secret), "{text}");
+}

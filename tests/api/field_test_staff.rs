@@ -168,6 +168,12 @@ async fn staff_cannot_take_over_a_superuser_or_a_more_privileged_staff_member() 
         assert_eq!(status, 403, "{what}: {body}");
         assert_eq!(snapshot(&app, target), before, "{what}: nothing changed");
     }
+    // The superuser's change form is read-only for the attacker: no save, delete or password.
+    let (status, form) = crate::browser::page(&client, &app, &format!("/admin/user/{root}")).await;
+    assert_eq!(status, 200);
+    assert!(!form.contains("name=\"_save\""), "no save button");
+    assert!(!form.contains(&format!("/admin/user/{root}/delete")));
+    assert!(!form.contains(&format!("/admin/user/{root}/password")));
     // The pages that lead to those writes refuse too: no password form, no delete preview.
     for path in [
         format!("/admin/user/{root}/password"),

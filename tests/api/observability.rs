@@ -202,6 +202,20 @@ async fn debug_mode_adds_the_toolbar_and_server_timing() {
         assert!(timing.contains(part), "{timing}");
     }
     let html = resp.text().await.unwrap();
+    assert!(
+        !html.contains("debug-toolbar"),
+        "no panel but for a staff session (issue 12: behind a loopback proxy all are local)"
+    );
+    // The same user as staff, in a browser session: the panel.
+    let id = crate::admin_support::scalar(
+        &app,
+        "SELECT id FROM users WHERE email = 'debug@example.kr'",
+    );
+    crate::admin_support::make_staff(&app, id, false);
+    let browser = app.browser();
+    let login = crate::browser::login(&browser, &app, "debug@example.kr", crate::browser::PW).await;
+    assert_eq!(login.status(), 303);
+    let (_, html) = crate::browser::page(&browser, &app, "/courses").await;
     assert!(html.contains("<details class=\"debug-toolbar\""), "{html}");
     let panel = &html[html.find("debug-toolbar").unwrap()..];
     assert!(panel.contains("SELECT"), "statements listed: {panel}");

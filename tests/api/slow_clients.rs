@@ -39,7 +39,7 @@ async fn a_client_trickling_header_lines_is_closed_by_the_header_deadline() {
     })
     .await;
     let mut conn = TcpStream::connect(addr(&app)).unwrap();
-    conn.write_all(b"GET /courses HTTP/1.1\r\nHost: x\r\n")
+    conn.write_all(b"GET /courses HTTP/1.1\r\nHost: localhost\r\n")
         .unwrap();
     let started = Instant::now();
     // One header line every 400 ms: never silent long enough for the idle timeout.
@@ -72,7 +72,7 @@ async fn three_hundred_half_sent_requests_do_not_stop_others_and_are_closed() {
             let mut conn = TcpStream::connect(addr(&app)).unwrap();
             write!(
                 conn,
-                "GET /courses?page={i} HTTP/1.1\r\nHost: x\r\nX-Half: "
+                "GET /courses?page={i} HTTP/1.1\r\nHost: localhost\r\nX-Half: "
             )
             .unwrap();
             conn
@@ -97,7 +97,7 @@ fn slow_post(app: &TestApp) -> TcpStream {
     let mut conn = TcpStream::connect(addr(app)).unwrap();
     write!(
         conn,
-        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
          Content-Length: 200\r\n\r\n{{\"email\": \""
     )
     .unwrap();

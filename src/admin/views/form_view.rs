@@ -209,11 +209,18 @@ pub fn build(
 ) -> Result<Value, AdminError> {
     let lang = ctx.lang;
     let is_add = object.is_none();
-    let can_save = if is_add {
-        ctx.can(m, Action::Add)
-    } else {
-        ctx.can(m, Action::Change)
+    // The target-row rule: a row this user may not write (a superuser's account, for staff)
+    // is shown read-only, without the delete and password links; the POSTs refuse it anyway.
+    let row_writable = match object {
+        Some(o) => store::may_write(conn, m, &ctx.user, o.id).is_ok(),
+        None => true,
     };
+    let can_save = row_writable
+        && if is_add {
+            ctx.can(m, Action::Add)
+        } else {
+            ctx.can(m, Action::Change)
+        };
     let errs = ctx.field_errors(state, errors);
     let mut b = Builder {
         conn,
@@ -356,8 +363,8 @@ pub fn build(
         password_min => state.config.auth.password_min_length,
         post_url => match id { Some(_) => model_url("admin_change", m, id), None => model_url("admin_add", m, None) },
         history_url => id.map(|_| model_url("admin_history", m, id)),
-        delete_url => id.filter(|_| ctx.can(m, Action::Delete)).map(|_| model_url("admin_delete", m, id)),
-        password_url => id.filter(|_| m.password && ctx.can(m, Action::Change)).map(|_| model_url("admin_password", m, id)),
+        delete_url => id.filter(|_| row_writable && ctx.can(m, Action::Delete)).map(|_| model_url("admin_delete", m, id)),
+        password_url => id.filter(|_| row_writable && m.password && ctx.can(m, Action::Change)).map(|_| model_url("admin_password", m, id)),
         preview_url => url("admin_preview", &[]),
         max_upload => state.config.media.max_upload_bytes,
     })

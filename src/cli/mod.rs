@@ -5,6 +5,7 @@
 //! 2 bad usage or configuration.
 
 mod operate;
+mod progress;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -389,7 +390,13 @@ fn changepassword(config: &Config, email: &str) -> Result<(), String> {
 fn run_seed(config: &Config, opts: &SeedOptions) -> Result<(), String> {
     let db = Db::open_and_migrate(&config.database).map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let report = seed::run(&db, opts).map_err(|e| e.to_string())?;
+    let bar = progress::Progress::spinner(&format!(
+        "seeding {} courses, {} users, {} enrollments",
+        opts.courses, opts.users, opts.enrollments
+    ));
+    let report = seed::run(&db, opts);
+    bar.finish();
+    let report = report.map_err(|e| e.to_string())?;
     println!(
         "Seeded {} categories, {} users, {} courses, {} lessons, {} enrollments in {:.1} s.",
         report.categories,

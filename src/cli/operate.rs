@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::progress::Progress;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ops::deploy_check::{self, Level};
@@ -28,7 +29,11 @@ pub fn backup(config: &Config, path: Option<PathBuf>) -> Result<(), String> {
     backups::require_database(&config.database).map_err(|e| e.to_string())?;
     let dest = path.unwrap_or_else(|| backups::default_path(&config.backup.dir));
     let db = Db::open(&config.database).map_err(|e| e.to_string())?;
-    let done = backups::backup(&db, &dest).map_err(|e| format!("backup failed: {e}"))?;
+    let size = std::fs::metadata(&config.database.path).map_or(0, |m| m.len());
+    let bar = Progress::file("backup", backups::partial_path(&dest), size);
+    let done = backups::backup(&db, &dest);
+    bar.finish();
+    let done = done.map_err(|e| format!("backup failed: {e}"))?;
     println!(
         "Backup written to {} ({} bytes); integrity_check: ok.",
         done.path.display(),
@@ -56,8 +61,11 @@ pub fn restore(config: &Config, path: &Path, litestream_stopped: bool) -> Result
             live.display()
         ));
     }
-    let done =
-        backups::restore(&config.database, path).map_err(|e| format!("restore refused: {e}"))?;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let bar = Progress::file("restore", backups::restore_partial_path(live), size);
+    let done = backups::restore(&config.database, path);
+    bar.finish();
+    let done = done.map_err(|e| format!("restore refused: {e}"))?;
     println!(
         "Restored {} into {} (schema version {}).",
         path.display(),
@@ -122,9 +130,10 @@ pub fn loaddata(config: &Config, file: &Path) -> Result<(), String> {
             foreign.join(", ")
         ));
     }
-    let report = db
-        .write(|tx| fixtures::load(tx, &text))
-        .map_err(|e| format!("loaddata failed, nothing changed: {e}"))?;
+    let bar = Progress::spinner(&format!("loading {}", file.display()));
+    let report = db.write(|tx| fixtures::load(tx, &text));
+    bar.finish();
+    let report = report.map_err(|e| format!("loaddata failed, nothing changed: {e}"))?;
     let total: usize = report.iter().map(|(_, n)| n).sum();
     println!(
         "Loaded {total} row(s) from {} into {} table(s).",

@@ -4,6 +4,7 @@
 //! **Invariant:** a pooled connection lives only inside one synchronous closure, so it can never
 //! be held across an `.await`.
 
+pub mod errors;
 pub mod files;
 pub mod migrate;
 pub mod snapshot;
@@ -97,6 +98,7 @@ fn configure(conn: &mut Connection, cfg: &DatabaseConfig) -> rusqlite::Result<()
 impl Db {
     /// Opens (creating if needed) the database file and its pool, without migrating.
     pub fn open(cfg: &DatabaseConfig) -> Result<Db, DbError> {
+        errors::install();
         check_sqlite_version()?;
         if let Some(dir) = cfg.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             files::create_private_dir(dir).map_err(|source| DbError::Directory {
@@ -200,11 +202,15 @@ impl Db {
         let result = measured(|| {
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // would fail with SQLITE_BUSY at its first write, ignoring the busy timeout.
+            let counted = |e: rusqlite::Error| {
+                errors::count_busy(&e);
+                DbError::from(e)
+            };
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(DbError::from)?;
+                .map_err(counted)?;
             let value = f(&tx)?;
-            tx.commit().map_err(DbError::from)?;
+            tx.commit().map_err(counted)?;
             Ok(value)
         });
         if result.is_ok() && visibility == Visibility::Public {

@@ -130,11 +130,7 @@ pub fn backup(db: &Db, dest: &Path) -> Result<BackupFile, BackupError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     files::create_private_dir(dir).map_err(write_err(dir))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "backup.db".into());
-    let partial = dir.join(format!(".{name}.partial"));
+    let partial = partial_path(dest);
     let _ = std::fs::remove_file(&partial);
     // Probe first: SQLite's own message for an unwritable place is only "unable to open".
     // It stays, empty and 0600, for VACUUM INTO to fill (SQLite accepts an empty target).
@@ -226,6 +222,21 @@ fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
+}
+
+/// Where a backup to `dest` is written before it is verified and renamed: `.NAME.partial`
+/// beside it (the CLI's progress bar follows it).
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "backup.db".into());
+    dest.with_file_name(format!(".{name}.partial"))
+}
+
+/// Where `restore` copies the backup before swapping it in (the CLI's progress bar follows it).
+pub fn restore_partial_path(live: &Path) -> PathBuf {
+    with_suffix(live, ".restore-partial")
 }
 
 /// What shows that Litestream replicates the database at `db`: the configuration
@@ -354,7 +365,7 @@ pub fn restore(cfg: &DatabaseConfig, source: &Path) -> Result<Restored, BackupEr
             })
         }
     }
-    let partial = with_suffix(live, ".restore-partial");
+    let partial = restore_partial_path(live);
     let _ = std::fs::remove_file(&partial);
     // Copied into a new 0600 file: the backup's own mode is never carried over.
     let copied = files::create_private_file(&partial)

@@ -49,6 +49,7 @@ pub struct Metrics {
     hash_waiting: IntGauge,
     hash_refused: IntCounter,
     cache_lookups: IntCounterVec,
+    db_errors: IntCounterVec,
     /// API route patterns (`/api/v1/answers/:param0`) → their OpenAPI template (`{id}`).
     templates: parking_lot::RwLock<HashMap<String, String>>,
     /// Account totals already added to the counters (sign-ups, ok, failed).
@@ -179,6 +180,18 @@ impl Metrics {
                         "Response cache lookups by result (hit, miss).",
                     ),
                     &["result"],
+                )
+                .unwrap(),
+            ),
+            db_errors: register(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "db_errors_total",
+                        "Errors SQLite reported, by kind (busy, locked, constraint, io, corrupt, \
+                         full, readonly, other); counted for the whole process.",
+                    ),
+                    &["kind"],
                 )
                 .unwrap(),
             ),
@@ -349,6 +362,11 @@ impl Metrics {
                 .map(|w| m.worker_total_busy_duration(w).as_secs_f64())
                 .sum::<f64>()
         });
+        for (kind, n) in crate::db::errors::counts() {
+            // Process-wide totals: set the counter to them (they only grow).
+            let counter = self.db_errors.with_label_values(&[kind]);
+            counter.inc_by(n.saturating_sub(counter.get()));
+        }
         let mut synced = self.synced_more.lock();
         self.hash_refused
             .inc_by((refused as u64).saturating_sub(synced.0));

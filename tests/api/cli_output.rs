@@ -104,3 +104,50 @@ async fn metrics_refuse_loopback_requests_that_a_proxy_relayed() {
         assert_eq!(resp.status(), 401, "{header}");
     }
 }
+
+#[test]
+fn long_commands_show_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seed = [
+        "seed",
+        "--courses",
+        "400",
+        "--users",
+        "50",
+        "--enrollments",
+        "200",
+    ];
+    // Piped: the summary line on stdout, nothing drawn on stderr.
+    let out = command(d).args(seed).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Seeded"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("seeding"), "{err:?}");
+    let out = command(d).args(["backup", "piped.db"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // On a terminal (a pseudo-terminal from util-linux `script`): the spinner is drawn.
+    let line = format!("{BIN} seed --reset --courses 400 --users 50 --enrollments 200");
+    let mut tty = Command::new("script");
+    tty.current_dir(d)
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::null());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HANCUP_") {
+            tty.env_remove(k);
+        }
+    }
+    let out = tty
+        .output()
+        .expect("util-linux `script` runs the binary on a pty");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("seeding 400 courses"), "{screen:?}");
+    assert!(screen.contains("Seeded"), "{screen:?}");
+}

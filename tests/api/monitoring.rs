@@ -87,3 +87,77 @@ async fn overload_refusals_and_api_routes_are_labelled_by_what_they_are() {
         assert!(exported(&metrics).contains(name), "{name}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_errors_are_counted_by_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hancup"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HANCUP_") {
+            cmd.env_remove(k);
+        }
+    }
+    let server = cmd
+        .current_dir(dir.path())
+        .arg("serve")
+        .env("HANCUP_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("HANCUP_DATABASE__BUSY_TIMEOUT_MS", "200")
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    /// Stops the server however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Stop(server);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while !client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Another process (an operator's sqlite3 shell) holds the write lock past the busy timeout.
+    let other = rusqlite::Connection::open(dir.path().join("data/hancup.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let resp = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({
+            "email": "busy@example.kr",
+            "display_name": "바쁨",
+            "password": "창업은 한 컵의 커피에서",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(resp.status(), 201, "the write met a locked database");
+    other.execute_batch("ROLLBACK").unwrap();
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let busy = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hancup_db_errors_total{kind=\"busy\"} "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(busy.is_some_and(|n| n >= 1.0), "{metrics}");
+}

@@ -12,11 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 TARGET="${CARGO_TARGET_DIR:-target}"
 
-if ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
-    echo "== installing nginx (Debian package)"
+if { ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; } \
+    || ! command -v python3 >/dev/null 2>&1; then
+    echo "== installing nginx (Debian package) and python3"
     SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends nginx python3 >/dev/null
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
@@ -69,7 +70,7 @@ EOF
 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
 
-export HANCUP_DATABASE__PATH="$WORK/hancup.db" HANCUP_LOG__LEVEL=info \
+export HANCUP_DATABASE__PATH="$WORK/hancup.db" HANCUP_LOG__LEVEL=warn \
     HANCUP_SERVER__BIND="127.0.0.1:$APP_PORT" HANCUP_SERVER__SHUTDOWN_GRACE_SECONDS=5 \
     HANCUP_AUTH__TRUST_FORWARDED_FOR=true
 (cd "$WORK" && "$HANCUP" seed --courses 20 --users 5 --enrollments 10 >/dev/null)
@@ -77,7 +78,7 @@ export HANCUP_DATABASE__PATH="$WORK/hancup.db" HANCUP_LOG__LEVEL=info \
 N=0
 start_hancup() {
     N=$((N + 1))
-    (cd "$WORK" && exec "$HANCUP" serve 2>"$WORK/hancup-$N.log") &
+    (cd "$WORK" && HANCUP_LOG__LEVEL=info exec "$HANCUP" serve 2>"$WORK/hancup-$N.log") &
     CURRENT=$!
     PIDS+=("$CURRENT")
     for _ in $(seq 300); do

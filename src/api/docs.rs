@@ -7,33 +7,33 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use poem::http::{header, HeaderValue, StatusCode};
 use poem::{Request, Response};
 use sha2::{Digest, Sha256};
 
-/// One body, as is and gzip-compressed.
+/// One body, as is and — once a background thread has compressed it — gzip-compressed.
+/// Compressing the docs takes seconds in a debug build, so it never delays start-up or runs on
+/// the async executor; until it is done the body goes out uncompressed.
 struct Body {
     plain: Arc<[u8]>,
-    gzip: Arc<[u8]>,
+    gzip: Packed,
     content_type: &'static str,
 }
 
 impl Body {
     fn new(plain: Vec<u8>, content_type: &'static str) -> Body {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to memory cannot fail.
-        let _ = gz.write_all(&plain);
-        let gzip = gz.finish().unwrap_or_default();
+        let plain: Arc<[u8]> = plain.into();
+        let gzip = compressed(&plain);
         Body {
-            plain: plain.into(),
-            gzip: gzip.into(),
+            plain,
+            gzip,
             content_type,
         }
     }
 
-    /// The body for this request: compressed when the client accepts gzip.
+    /// The body for this request: compressed when the client accepts gzip and it is ready.
     fn answer(&self, req: &Request, cache_control: &'static str) -> Response {
         let gzip_ok = req
             .header(header::ACCEPT_ENCODING)
@@ -43,14 +43,61 @@ impl Body {
             .content_type(self.content_type)
             .header(header::CACHE_CONTROL, cache_control)
             .header(header::VARY, "Accept-Encoding");
-        let body: &[u8] = if gzip_ok && !self.gzip.is_empty() {
-            resp = resp.header(header::CONTENT_ENCODING, "gzip");
-            &self.gzip
-        } else {
-            &self.plain
+        let body: &[u8] = match self.gzip.get() {
+            Some(packed) if gzip_ok => {
+                resp = resp.header(header::CONTENT_ENCODING, "gzip");
+                packed
+            }
+            _ => &self.plain,
         };
         resp.body(body.to_vec())
     }
+
+    /// Waits until the compressed copy exists (tests).
+    #[cfg(test)]
+    fn packed(&self) -> &[u8] {
+        loop {
+            if let Some(p) = self.gzip.get() {
+                return p;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+/// A gzip copy, filled in once compressed.
+type Packed = Arc<OnceLock<Vec<u8>>>;
+
+/// The gzip copy of `plain`, shared by every app in the process (tests build many): the first
+/// caller for a content starts a thread that compresses it; later callers get the same slot.
+fn compressed(plain: &Arc<[u8]>) -> Packed {
+    static SLOTS: OnceLock<Mutex<HashMap<[u8; 32], Packed>>> = OnceLock::new();
+    let key: [u8; 32] = Sha256::digest(plain).into();
+    let mut slots = SLOTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(slot) = slots.get(&key) {
+        return slot.clone();
+    }
+    let slot = Arc::new(OnceLock::new());
+    slots.insert(key, slot.clone());
+    let (input, output) = (plain.clone(), slot.clone());
+    let spawned = std::thread::Builder::new()
+        .name("docs-gzip".into())
+        .spawn(move || {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            // Writing to memory cannot fail.
+            if gz.write_all(&input).is_ok() {
+                if let Ok(packed) = gz.finish() {
+                    let _ = output.set(packed);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the API docs are served uncompressed");
+    }
+    slot
 }
 
 /// A year, as immutable: the URL changes whenever the contents do.
@@ -154,5 +201,28 @@ impl Docs {
             HeaderValue::from_static("nosniff"),
         );
         Some(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn building_is_quick_and_compression_follows_in_the_background() {
+        let big = "swagger ".repeat(200_000);
+        let html = format!(
+            "<style charset=\"UTF-8\">{big}</style><script charset=\"UTF-8\">{big}</script>"
+        );
+        let started = std::time::Instant::now();
+        let docs = Docs::build(&html, "{}", "/api/openapi.json", "/", "/static/favicon.svg");
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(500),
+            "start-up does not wait for compression: {:?}",
+            started.elapsed()
+        );
+        let js = &docs.assets["swagger-ui-bundle.js"];
+        assert_eq!(js.plain.len(), big.len());
+        assert!(js.packed().len() < big.len() / 10);
     }
 }

@@ -82,7 +82,15 @@ async fn api_docs_are_small_compressed_cached_for_good_and_link_home() {
         );
         assert!(plain.headers().get("content-encoding").is_none());
         let plain = plain.bytes().await.unwrap();
-        let packed = get(asset.clone(), true).await.unwrap();
+        // Compressed in the background after start: plain until then, gzip soon after.
+        let mut packed = get(asset.clone(), true).await.unwrap();
+        for _ in 0..300 {
+            if packed.headers().contains_key("content-encoding") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            packed = get(asset.clone(), true).await.unwrap();
+        }
         assert_eq!(packed.headers()["content-encoding"], "gzip", "{asset}");
         assert_eq!(packed.headers()["vary"], "Accept-Encoding");
         let packed = packed.bytes().await.unwrap();
@@ -106,7 +114,14 @@ async fn api_docs_are_small_compressed_cached_for_good_and_link_home() {
         .await
         .unwrap();
     assert_eq!(stale.status(), 404);
-    let spec = get("/api/openapi.json".into(), true).await.unwrap();
+    let mut spec = get("/api/openapi.json".into(), true).await.unwrap();
+    for _ in 0..300 {
+        if spec.headers().contains_key("content-encoding") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        spec = get("/api/openapi.json".into(), true).await.unwrap();
+    }
     assert_eq!(spec.headers()["content-encoding"], "gzip");
 }
 

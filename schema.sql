@@ -418,7 +418,28 @@ ALTER TABLE certificates_new RENAME TO certificates;
 CREATE INDEX certificates_issued ON certificates (issued_at);
 CREATE INDEX certificates_course ON certificates (course_id);
 
--- migration: 7 leaving a course archives the enrollment
+-- migration: 7 the instructor rule keyed on a fixed group role, not the group's name
+-- Issue 12, finding 7: renaming the `instructors` group (only `change_group` needed) lifted the
+-- instructors' restriction to their own courses. The rule now follows `role`, which no form
+-- edits and which a trigger keeps fixed; a group holding a role cannot be deleted either (the
+-- delete would drop its members' restriction along with it). The seeded group is found by its
+-- seeded name, or, if it was renamed already, as the first group migration 3 inserted.
+ALTER TABLE auth_groups ADD COLUMN role TEXT;
+CREATE UNIQUE INDEX auth_groups_role ON auth_groups (role) WHERE role IS NOT NULL;
+UPDATE auth_groups SET role = 'instructors'
+WHERE id = COALESCE((SELECT id FROM auth_groups WHERE name = 'instructors'),
+                    (SELECT MIN(id) FROM auth_groups));
+INSERT INTO auth_groups (name, description, role)
+SELECT 'instructors', 'Course authors: may change only the courses they teach.', 'instructors'
+WHERE NOT EXISTS (SELECT 1 FROM auth_groups WHERE role = 'instructors');
+CREATE TRIGGER auth_groups_role_fixed BEFORE UPDATE OF role ON auth_groups
+WHEN OLD.role IS NOT NEW.role
+BEGIN SELECT RAISE(ABORT, 'a group''s role never changes'); END;
+CREATE TRIGGER auth_groups_role_kept BEFORE DELETE ON auth_groups
+WHEN OLD.role IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a group with a role cannot be deleted'); END;
+
+-- migration: 8 leaving a course archives the enrollment
 -- Leaving used to delete the enrollment and, through `enrollments_forget_progress`, every
 -- lesson the learner had done. Now it sets `archived_at`: the row, its progress and its
 -- certificate stay, My courses hides it, and enrolling again clears it. `enrollment_count`
@@ -443,7 +464,7 @@ CREATE TRIGGER enrollments_count_update AFTER UPDATE OF course_id, archived_at O
     WHERE id = NEW.course_id AND NEW.archived_at IS NULL;
 END;
 
--- migration: 8 sign-up consents
+-- migration: 9 sign-up consents
 -- What a person agreed to when they signed up, with when and which version: the terms of
 -- service, the privacy policy, and the confirmation of being 14 or older (a Korean service must
 -- not collect a younger child's data without a guardian). One row per kind; the version is the

@@ -70,8 +70,11 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         &config.server.secret_key,
     )?;
     let mailer = mail::Mailer::new(&config.mail);
+    let metrics = ops::metrics::Metrics::new();
+    metrics.watch_writer_lock(db.writer_wait());
+    metrics.name_routes(&api::spec_json());
     Ok(AppState::new(web::Shared {
-        metrics: Arc::new(ops::metrics::Metrics::new()),
+        metrics: Arc::new(metrics),
         db,
         config: Arc::new(config),
         catalogs,

@@ -4,6 +4,7 @@
 //! finish within the grace period. Background tasks (session purge, scheduled backups) start
 //! here.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use poem::error::{NotFoundError, ParsePathError};
@@ -14,6 +15,7 @@ use poem::{get, post, Endpoint, EndpointExt, IntoResponse, PathPattern, Request,
 use crate::ops::listener::Handoff;
 use crate::pages::{accounts, qa};
 use crate::web::assets::serve_static;
+use crate::web::hosts::AllowedHosts;
 use crate::web::overload::Limiter;
 use crate::web::routes::pattern;
 use crate::web::{auth, middleware, session, AppState};
@@ -22,9 +24,18 @@ use crate::{admin, api, ops, pages};
 pub fn endpoint(state: AppState) -> impl Endpoint {
     let limiter = Limiter::new(state.config.server.max_concurrent_requests);
     let observed = state.clone();
+    let hosts = Arc::new(AllowedHosts::from_config(&state.config.server));
+    let checked = state.clone();
     let max_body = state.config.server.max_body_bytes as usize;
-    // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
-    let max_admin_body = max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024);
+    let bodies = middleware::BodyRules {
+        max: max_body,
+        // Admin uploads may be larger than other bodies, up to the media limit (plus form overhead).
+        max_admin: max_body.max(state.config.media.max_upload_bytes as usize + 64 * 1024),
+        deadline: match state.config.server.body_timeout_seconds {
+            0 => None,
+            s => Some(Duration::from_secs(s)),
+        },
+    };
     let route = admin::routes(Route::new());
     route
         .nest_no_strip("/api", api::routes())
@@ -101,16 +112,40 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .around(not_found_fallback)
         .around(auth::authenticate)
         .with(session::middleware(state.db.clone(), &state.config))
-        .around(move |ep, req| {
-            let limit = if req.uri().path().starts_with("/admin/") {
-                max_admin_body
-            } else {
-                max_body
-            };
-            middleware::limit_body(ep, req, limit)
-        })
         .data(state.clone())
-        .around(move |ep, req| middleware::observe(ep, req, observed.clone(), limiter.clone()))
+        .around(move |ep, req| refuse_unknown_hosts(ep, req, hosts.clone(), checked.clone()))
+        .around(move |ep, req| {
+            middleware::observe(ep, req, observed.clone(), limiter.clone(), bodies)
+        })
+}
+
+/// 400 for a `Host` the server does not answer (`web::hosts`), before anything else runs, so
+/// no request can choose the host of a link it makes the server build.
+async fn refuse_unknown_hosts<E: Endpoint>(
+    next: E,
+    req: Request,
+    hosts: Arc<AllowedHosts>,
+    state: AppState,
+) -> poem::Result<Response> {
+    if let Some(host) = req.header(poem::http::header::HOST) {
+        if !hosts.allows(host) {
+            let lang = crate::web::i18n::Lang::negotiate(
+                None,
+                req.header(poem::http::header::ACCEPT_LANGUAGE),
+                state.config.i18n.default_language,
+            );
+            let message = state.catalogs.get(lang, "error.bad_host").to_owned();
+            return Ok(if req.uri().path().starts_with("/api/") {
+                api::json_error(StatusCode::BAD_REQUEST, &message)
+            } else {
+                Response::builder()
+                    .status(StatusCode::BAD_REQUEST)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(message)
+            });
+        }
+    }
+    Ok(next.call(req).await?.into_response())
 }
 
 /// Answers paths no route matched, or whose percent-encoding does not decode to a route, with
@@ -230,12 +265,9 @@ pub async fn serve_on(
         .map(|a| a.to_string())
         .collect();
     tracing::info!(address = %addrs.join(", "), "hancup is serving");
-    let mut server = poem::Server::new_with_acceptor(acceptor);
-    let idle = state.config.server.idle_timeout_seconds;
-    if idle > 0 {
-        server = server.idle_timeout(Duration::from_secs(idle));
-    }
-    server
-        .run_with_graceful_shutdown(endpoint(state), closed, Some(grace))
-        .await
+    let deadlines = crate::ops::connection::Deadlines::from_seconds(
+        state.config.server.header_timeout_seconds,
+        state.config.server.idle_timeout_seconds,
+    );
+    crate::ops::connection::serve(acceptor, endpoint(state), closed, grace, deadlines).await
 }

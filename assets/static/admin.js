@@ -96,7 +96,9 @@
         n += 1;
       });
     }
-    group.querySelector("[data-inline-add]").addEventListener("click", function () {
+    var add = group.querySelector("[data-inline-add]");
+    // Without the inline model's add permission there is no template and no button.
+    if (add && total && template) add.addEventListener("click", function () {
       var index = parseInt(total.value, 10) || 0;
       var html = template.innerHTML.split("__prefix__").join(String(index));
       var holder = document.createElement("tbody");

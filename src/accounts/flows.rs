@@ -248,46 +248,54 @@ impl Accounts {
             .unwrap_or_else(|_| email.to_owned());
         let account_key = throttle::account_key(&normalized);
         let address_key = throttle::address_key(client);
-        let at = now();
-        if let Some(retry_after) = self
+        // Check and record in one write transaction, before the (slow) password check.
+        let cfg = self.auth.clone();
+        let keys = (account_key.clone(), address_key.clone());
+        let reserved = self
             .db
-            .read(|c| throttle::locked_for(c, &[&account_key, &address_key], at))?
-        {
-            return Err(AccountError::Throttled { retry_after });
-        }
-        let found = self.db.read(|c| users::find_for_login(c, &normalized))?;
+            .write_private_blocking(move |tx| {
+                throttle::reserve(
+                    tx,
+                    &[
+                        (&keys.0, cfg.account_failure_limit),
+                        (&keys.1, cfg.address_failure_limit),
+                    ],
+                    &cfg,
+                    now(),
+                )
+            })
+            .await?;
+        let reserved = match reserved {
+            Ok(r) => r,
+            Err(retry_after) => return Err(AccountError::Throttled { retry_after }),
+        };
+        let found = match self.db.read(|c| users::find_for_login(c, &normalized)) {
+            Ok(f) => f,
+            Err(e) => {
+                self.release(reserved).await;
+                return Err(e);
+            }
+        };
         let stored = found.as_ref().map(|(_, h)| h.clone());
-        let ok = self.hashes.verify(password.to_owned(), stored).await?;
+        let ok = match self.hashes.verify(password.to_owned(), stored).await {
+            Ok(ok) => ok,
+            Err(busy) => {
+                // Never checked: the attempt does not count.
+                self.release(reserved).await;
+                return Err(busy.into());
+            }
+        };
         if !ok {
-            let cfg = self.auth.clone();
-            let lockout = self
-                .db
-                .write_private_blocking(move |tx| -> Result<Option<i64>, AccountError> {
-                    let at = now();
-                    let a = throttle::record_failure(
-                        tx,
-                        &account_key,
-                        cfg.account_failure_limit,
-                        &cfg,
-                        at,
-                    )?;
-                    let b = throttle::record_failure(
-                        tx,
-                        &address_key,
-                        cfg.address_failure_limit,
-                        &cfg,
-                        at,
-                    )?;
-                    Ok(a.max(b))
-                })
-                .await?;
-            if let Some(seconds) = lockout {
+            if let Some(until) = reserved.iter().find_map(|r| r.locked_until) {
+                let seconds = until - now();
                 tracing::warn!(email = %normalized, client, seconds, "login locked out after repeated failures");
             }
             return Err(AccountError::InvalidCredentials);
         }
         let (user, hash) = found.expect("a verified password has a user");
         if !user.is_active {
+            // The right password: not a guess to count.
+            self.release(reserved).await;
             return Err(AccountError::Inactive);
         }
         let upgrade = if self.hashes.params().is_outdated(&hash) {
@@ -302,9 +310,10 @@ impl Accounts {
             None => None,
         };
         let id = user.id;
-        let account_key = throttle::account_key(&normalized);
         self.db
             .write_private_blocking(move |tx| -> Result<(), AccountError> {
+                // A success gives the address its attempt back and clears the account's count.
+                throttle::release(tx, &reserved)?;
                 throttle::clear(tx, &account_key)?;
                 users::record_login(tx, id)?;
                 if let Some(h) = new_hash {
@@ -314,6 +323,17 @@ impl Accounts {
             })
             .await?;
         Ok(user)
+    }
+
+    /// Gives back the attempts `throttle::reserve` counted for a login that was never checked.
+    async fn release(&self, reserved: Vec<throttle::Reservation>) {
+        let released = self
+            .db
+            .write_private_blocking(move |tx| throttle::release(tx, &reserved))
+            .await;
+        if let Err(e) = released {
+            tracing::error!(error = %e, "releasing a login attempt failed");
+        }
     }
 
     pub async fn issue_token(
@@ -426,8 +446,32 @@ impl Accounts {
     }
 
     /// A reset link token for the account with this e-mail, when it exists, is active and has a
-    /// usable password. The caller answers the same way whatever this returns.
-    pub fn prepare_reset(&self, email: &str) -> Result<Option<(User, String)>, AccountError> {
+    /// usable password. The caller answers the same way whatever this returns. Rate-limited per
+    /// asked-for address and per client (`Throttled`), counted the same whether the address
+    /// has an account or not, so the limit tells nothing either.
+    pub async fn prepare_reset(
+        &self,
+        email: &str,
+        client: &str,
+    ) -> Result<Option<(User, String)>, AccountError> {
+        let account = throttle::reset_account_key(email.trim());
+        let address = throttle::reset_address_key(client);
+        let wait = self
+            .db
+            .write_private_blocking(move |tx| {
+                throttle::count_reset(
+                    tx,
+                    &[
+                        (&account, throttle::RESET_PER_ACCOUNT),
+                        (&address, throttle::RESET_PER_ADDRESS),
+                    ],
+                    now(),
+                )
+            })
+            .await?;
+        if let Some(retry_after) = wait {
+            return Err(AccountError::Throttled { retry_after });
+        }
         let Ok(email) = Email::parse(email) else {
             return Ok(None);
         };
@@ -436,7 +480,7 @@ impl Accounts {
             let usable = !hash.starts_with('!');
             (user.is_active && usable).then(|| {
                 let expires = now() + self.auth.reset_ttl_minutes as i64 * 60;
-                let token = reset::make_token(&self.key, user.id, &hash, expires);
+                let token = reset::make_token(&self.key, &user, &hash, expires);
                 (user, token)
             })
         }))
@@ -450,7 +494,7 @@ impl Accounts {
             Ok(user.zip(hash))
         })?;
         Ok(found.and_then(|(user, hash)| {
-            (user.is_active && reset::check_token(&self.key, user_id, &hash, token, now()))
+            (user.is_active && reset::check_token(&self.key, &user, &hash, token, now()))
                 .then_some(user)
         }))
     }

@@ -33,6 +33,9 @@ pub struct HashPool {
     /// Hashes running now, and the most that ever ran at once (metrics and tests).
     running: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    /// Callers waiting for a free thread now, and those refused with `Busy` so far (metrics).
+    waiting: Arc<AtomicUsize>,
+    refused: Arc<AtomicUsize>,
 }
 
 impl HashPool {
@@ -61,6 +64,8 @@ impl HashPool {
             dummy: Arc::new(params.hash("hancup-dummy-password-for-timing")),
             running: Arc::new(AtomicUsize::new(0)),
             peak: Arc::new(AtomicUsize::new(0)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            refused: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -72,10 +77,13 @@ impl HashPool {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Busy> {
-        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| Busy)?
-            .map_err(|_| Busy)?;
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let acquired = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let Ok(Ok(permit)) = acquired else {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            return Err(Busy);
+        };
         let (running, peak) = (self.running.clone(), self.peak.clone());
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
@@ -96,18 +104,28 @@ impl HashPool {
         self.run(move || params.hash(password.as_str())).await
     }
 
-    /// Verifies against `stored`, or against a dummy hash when there is none, so an unknown
-    /// account costs the same time as a wrong password.
+    /// Verifies against `stored`, or against a dummy hash when there is none or it is not a
+    /// hash at all (an unusable password, `!…`), so an unknown account and an account that
+    /// cannot log in with a password cost the same time as a wrong password.
     pub async fn verify(&self, candidate: String, stored: Option<String>) -> Result<bool, Busy> {
         let dummy = self.dummy.clone();
         self.run(move || match stored {
-            Some(hash) => verify_password(&candidate, &hash),
-            None => {
+            Some(hash) if !hash.starts_with('!') => verify_password(&candidate, &hash),
+            _ => {
                 verify_password(&candidate, &dummy);
                 false
             }
         })
         .await
+    }
+
+    /// Hashes running now, callers waiting for a thread now, and callers refused so far.
+    pub fn load(&self) -> (usize, usize, usize) {
+        (
+            self.running.load(Ordering::SeqCst),
+            self.waiting.load(Ordering::SeqCst),
+            self.refused.load(Ordering::SeqCst),
+        )
     }
 
     /// The most hashes that ever ran at the same time.

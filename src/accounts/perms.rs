@@ -1,14 +1,18 @@
 //! Permissions, the one check every surface uses. A superuser may do everything; other users
 //! hold per-model permissions (`<area>.<action>_<model>`, e.g. `catalog.change_course`)
-//! directly or through groups, and object rules narrow them: a member of the `instructors` group
-//! who is not staff may change only the courses they teach.
+//! directly or through groups, and object rules narrow them: a member of the group holding the
+//! `instructors` role may change only the courses they teach. The rule follows the group's
+//! `role` (fixed by migration 7, kept by triggers), never its name, which `change_group` edits.
 
-use rusqlite::{params, Connection};
+use std::collections::HashSet;
+
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::users::User;
 use super::AccountError;
 
-pub const INSTRUCTORS_GROUP: &str = "instructors";
+/// The role of the instructors' group (`auth_groups.role`).
+pub const INSTRUCTORS: &str = "instructors";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -56,13 +60,14 @@ pub fn has_perm(conn: &Connection, user: &User, codename: &str) -> Result<bool, 
         .query_row(params![user.id, codename], |r| r.get(0))?)
 }
 
-pub fn in_group(conn: &Connection, user_id: i64, group: &str) -> Result<bool, AccountError> {
+/// Whether the user belongs to the group holding `role` (whatever that group is called now).
+pub fn in_role(conn: &Connection, user_id: i64, role: &str) -> Result<bool, AccountError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM user_groups ug JOIN auth_groups g ON g.id = ug.group_id \
-             WHERE ug.user_id = ?1 AND g.name = ?2)",
+             WHERE ug.user_id = ?1 AND g.role = ?2)",
         )?
-        .query_row(params![user_id, group], |r| r.get(0))?)
+        .query_row(params![user_id, role], |r| r.get(0))?)
 }
 
 /// May `user` do `action` on the course `course_id` (`None`: on courses in general, e.g. add)?
@@ -80,7 +85,7 @@ pub fn can_on_course(
     if user.is_superuser {
         return Ok(true);
     }
-    if user.is_staff && !in_group(conn, user.id, INSTRUCTORS_GROUP)? {
+    if user.is_staff && !in_role(conn, user.id, INSTRUCTORS)? {
         return Ok(true);
     }
     match course_id {
@@ -93,11 +98,66 @@ pub fn can_on_course(
     }
 }
 
-pub fn add_to_group(conn: &Connection, user_id: i64, group: &str) -> Result<(), AccountError> {
+/// The codenames `user_id` holds, directly or through a group (superuser status aside).
+pub fn held_codenames(conn: &Connection, user_id: i64) -> Result<HashSet<String>, AccountError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT p.codename FROM permissions p WHERE p.id IN (
+                SELECT permission_id FROM user_permissions WHERE user_id = ?1
+                UNION SELECT gp.permission_id FROM user_groups ug
+                      JOIN group_permissions gp ON gp.group_id = ug.group_id WHERE ug.user_id = ?1)",
+        )?
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The target-row rule for accounts (Django's and every serious admin's): may `actor` change,
+/// deactivate, delete or set the password of the user `target_id`? A model permission such as
+/// `accounts.change_user` says *which kind* of row an actor may touch; this says *which row*.
+///
+/// - an active superuser may manage anyone;
+/// - nobody else may manage a superuser (a changed e-mail or password is a superuser's account);
+/// - a target holding permissions (staff, or a non-staff instructor holding catalog grants) may
+///   be managed only by an actor whose effective permissions are a superset of the target's,
+///   so nobody gains a permission by taking over an account that has it. Stricter than "staff
+///   targets" alone: a non-staff user can hold grants that the API honours.
+///
+/// An unknown target is `Ok(true)`: the caller's own lookup answers 404.
+pub fn may_manage_user(
+    conn: &Connection,
+    actor: &User,
+    target_id: i64,
+) -> Result<bool, AccountError> {
+    if !actor.is_active {
+        return Ok(false);
+    }
+    if actor.is_superuser {
+        return Ok(true);
+    }
+    let target: Option<bool> = conn
+        .prepare_cached("SELECT is_superuser FROM users WHERE id = ?1")?
+        .query_row([target_id], |r| r.get(0))
+        .optional()?;
+    match target {
+        None => Ok(true),
+        Some(true) => Ok(false),
+        Some(false) if target_id == actor.id => Ok(true),
+        Some(false) => {
+            let theirs = held_codenames(conn, target_id)?;
+            if theirs.is_empty() {
+                return Ok(true);
+            }
+            Ok(theirs.is_subset(&held_codenames(conn, actor.id)?))
+        }
+    }
+}
+
+/// Adds the user to the group holding `role`.
+pub fn add_to_role(conn: &Connection, user_id: i64, role: &str) -> Result<(), AccountError> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT ?1, id FROM auth_groups WHERE name = ?2",
+        "INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT ?1, id FROM auth_groups WHERE role = ?2",
     )?
-    .execute(params![user_id, group])?;
+    .execute(params![user_id, role])?;
     Ok(())
 }
 

@@ -33,6 +33,7 @@ pub fn run(
                 let Some(before) = store::load(conn, m, *id, owner)? else {
                     return Err(AdminError::NotFound);
                 };
+                store::may_write(conn, m, user, *id)?;
                 conn.prepare_cached(&sql)?
                     .execute([id])
                     .map_err(|e| store::constraint_error(e, ""))?;

@@ -217,6 +217,14 @@ pub struct Owner {
     pub column: Option<&'static str>,
 }
 
+/// The target-row rule: may this actor change, delete or act on this row at all (beyond the
+/// model permission)? Users: `accounts::perms::may_manage_user`.
+pub type RowRule = fn(
+    &rusqlite::Connection,
+    &crate::accounts::User,
+    i64,
+) -> Result<bool, crate::accounts::AccountError>;
+
 /// An image column filled by upload (stored under `media.dir`).
 #[derive(Debug, Clone, Copy)]
 pub struct Upload {
@@ -250,6 +258,9 @@ pub struct ModelAdmin {
     pub inlines: &'static [Inline],
     pub actions: &'static [ActionDef],
     pub owner: Option<Owner>,
+    /// Checked on every write to an existing row (change, action, delete, password, upload)
+    /// and on the delete preview; a refusal is 403 and nothing is written.
+    pub row_rule: Option<RowRule>,
     pub uploads: &'static [Upload],
     pub per_page: u64,
     /// Column set to now on every change.
@@ -286,6 +297,7 @@ impl ModelAdmin {
         inlines: &[],
         actions: &[],
         owner: None,
+        row_rule: None,
         uploads: &[],
         per_page: 50,
         touch: None,

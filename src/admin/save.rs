@@ -165,6 +165,7 @@ pub fn save(
     let (id, mut changes, action) = match id {
         Some(id) => {
             let old = store::load(conn, m, id, owner)?.ok_or(AdminError::NotFound)?;
+            store::may_write(conn, m, user, id)?;
             if sub
                 .fingerprint
                 .as_deref()

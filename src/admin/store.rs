@@ -124,29 +124,71 @@ pub fn fingerprint(values: &[Value]) -> String {
         .collect()
 }
 
-/// Rows of `table` to choose from, by label, at most `limit` (large tables use autocomplete).
+/// Which rows of a related table a user may see named (choices, filter options, the label of
+/// an id): decided by `AdminCtx::related` from the registration of that table.
+#[derive(Debug, Clone, Copy)]
+pub enum Related {
+    /// The user may not view that model: no label is shown for an id.
+    Hidden,
+    All,
+    /// Only rows matching the owner rule `predicate` (one `?`) for this user.
+    Owned(&'static str, i64),
+}
+
+impl Related {
+    fn clause(self) -> (String, Option<i64>) {
+        match self {
+            Related::Owned(predicate, user) => (format!(" WHERE ({predicate})"), Some(user)),
+            _ => (String::new(), None),
+        }
+    }
+}
+
+/// Rows of `table` to choose from, by label, at most `limit` (large tables use autocomplete),
+/// within the owner rule: an instructor is never offered another instructor's course. (A
+/// select's choices need no view permission on the related model, as in Django: the change
+/// permission on the form is the right to pick one; `Hidden` acts as `All` here.)
 pub fn choices(
     conn: &Connection,
     table: &str,
     label_sql: &str,
     limit: i64,
+    related: Related,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
+    let (clause, user) = related.clause();
     conn.prepare_cached(&format!(
-        "SELECT id, {label_sql} FROM {table} ORDER BY 2, 1 {}",
+        "SELECT id, {label_sql} FROM {table}{clause} ORDER BY 2, 1 {}",
         limit_sql(limit)
     ))?
-    .query_map([], |r| Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?))))?
+    .query_map(params_from_iter(user), |r| {
+        Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?)))
+    })?
     .collect()
 }
 
+/// The label of row `id` of `table`, if the user may see it: a re-rendered form names a
+/// submitted id only when its object is visible to the user, so ids cannot be probed for
+/// titles or e-mails.
 pub fn label_of(
     conn: &Connection,
     table: &str,
     label_sql: &str,
     id: i64,
+    related: Related,
 ) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(&format!("SELECT {label_sql} FROM {table} WHERE id = ?1"))?
-        .query_row([id], |r| Ok(as_text(&r.get::<_, Value>(0)?)))
+    if let Related::Hidden = related {
+        return Ok(None);
+    }
+    let (clause, user) = related.clause();
+    let clause = if clause.is_empty() {
+        " WHERE id = ?".to_owned()
+    } else {
+        format!("{clause} AND id = ?")
+    };
+    let mut p: Vec<i64> = user.into_iter().collect();
+    p.push(id);
+    conn.prepare_cached(&format!("SELECT {label_sql} FROM {table}{clause}"))?
+        .query_row(params_from_iter(p), |r| Ok(as_text(&r.get::<_, Value>(0)?)))
         .optional()
 }
 
@@ -284,6 +326,19 @@ pub fn update(
         .map_err(|e| constraint_error(e, prefix))
 }
 
+/// The registration's target-row rule for a write to `id` by `user`: `Forbidden` when refused.
+pub fn may_write(
+    conn: &Connection,
+    m: &ModelAdmin,
+    user: &User,
+    id: i64,
+) -> Result<(), AdminError> {
+    match m.row_rule {
+        Some(rule) if !rule(conn, user, id)? => Err(AdminError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
 /// Whether the owner rule still holds for the row after a write.
 pub fn owned(
     conn: &Connection,
@@ -365,6 +420,7 @@ pub fn delete(
         let Some(obj) = load(conn, m, *id, owner)? else {
             return Err(AdminError::NotFound);
         };
+        may_write(conn, m, user, *id)?;
         let deleted = conn
             .prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", m.table))?
             .execute([id])

@@ -93,6 +93,15 @@ pub async fn upload(
         return super::views::csrf_failure(req, &state);
     }
     let back = model_url("admin_change", m, Some(id));
+    // Ownership (the owner rule and the target-row rule) before anything touches the disk: a
+    // refused upload leaves no file behind.
+    let allowed = state.db.read(|c| -> Result<(), AdminError> {
+        store::load(c, m, id, ctx.owner)?.ok_or(AdminError::NotFound)?;
+        store::may_write(c, m, &ctx.user, id)
+    });
+    if let Err(e) = allowed {
+        return error_page(&state, req, &ctx, e);
+    }
     let bytes = match file {
         _ if too_large => {
             flash(req, "error", "admin.upload_too_large");
@@ -135,6 +144,7 @@ pub async fn upload(
     let (user, owner, column) = (ctx.user.clone(), ctx.owner, upload.field);
     let saved = write(&state, move |tx| -> Result<(), AdminError> {
         let obj = store::load(tx, m, id, owner)?.ok_or(AdminError::NotFound)?;
+        store::may_write(tx, m, &user, id)?;
         let old = obj
             .uploads
             .iter()

@@ -14,6 +14,7 @@ use super::learning_schema::{
 };
 use super::pagination::links;
 use super::params::{text, PositiveInt};
+use crate::accounts::User;
 use crate::learning::{course_by_slug, notices, qa, reviews, visible_course, LearningError};
 use crate::paging::Paging;
 use crate::web::auth::Auth;
@@ -117,8 +118,12 @@ fn question_of(state: &AppState, id: i64, req: &Request) -> Result<Question, Api
     Ok(state.db.read(|c| qa::detail(c, id, auth.user()))?.into())
 }
 
-fn answer_of(state: &AppState, id: i64) -> Result<Answer, ApiError> {
-    Ok(state.db.read(|c| qa::answer_by_id(c, id))?.into())
+/// The answer as `viewer` may see it: a write's response never shows more than a read would.
+fn answer_of(state: &AppState, id: i64, viewer: &User) -> Result<Answer, ApiError> {
+    Ok(state
+        .db
+        .read(|c| qa::answer_by_id(c, id, Some(viewer)))?
+        .into())
 }
 
 fn notice_by_id(state: &AppState, id: i64) -> Result<Notice, ApiError> {
@@ -229,6 +234,7 @@ impl CommunityApi {
         state
             .db
             .write_blocking(move |tx| -> Result<(), LearningError> {
+                qa::may_edit_question(tx, &user, id)?;
                 if let Some(hidden) = input.is_hidden {
                     qa::set_hidden(tx, &user, Some(id), None, hidden)?;
                 }
@@ -279,12 +285,14 @@ impl CommunityApi {
         body: Json<AnswerInput>,
     ) -> Result<OneAnswer, ApiError> {
         let user = require_user(req, &state)?;
-        let (id, input) = (id.0, body.0);
+        let (id, input, author) = (id.0, body.0, user.clone());
         let answer_id = state
             .db
-            .write_blocking(move |tx| qa::answer(tx, &user, id, input.body.as_deref()))
+            .write_blocking(move |tx| qa::answer(tx, &author, id, input.body.as_deref()))
             .await?;
-        Ok(OneAnswer::Created(Json(answer_of(&state, answer_id)?)))
+        Ok(OneAnswer::Created(Json(answer_of(
+            &state, answer_id, &user,
+        )?)))
     }
 
     /// Edit an answer (its author), or hide or show it (staff)
@@ -300,21 +308,23 @@ impl CommunityApi {
         id: Path<i64>,
         body: Json<AnswerInput>,
     ) -> Result<OneAnswer, ApiError> {
-        let user = require_user(req, &state)?;
-        let (id, input) = (id.0, body.0);
+        let caller = require_user(req, &state)?;
+        let (id, input, user) = (id.0, body.0, caller.clone());
         state
             .db
             .write_blocking(move |tx| -> Result<(), LearningError> {
+                // The caller's right first: an empty body gets the answer a real change would.
+                qa::may_edit_answer(tx, &user, id)?;
                 if let Some(hidden) = input.is_hidden {
                     qa::set_hidden(tx, &user, None, Some(id), hidden)?;
                 }
                 match input.body {
                     Some(b) => qa::edit_answer(tx, &user, id, Some(&b)).map(drop),
-                    None => qa::question_of_answer(tx, id).map(drop),
+                    None => Ok(()),
                 }
             })
             .await?;
-        Ok(OneAnswer::Ok(Json(answer_of(&state, id)?)))
+        Ok(OneAnswer::Ok(Json(answer_of(&state, id, &caller)?)))
     }
 
     /// Delete an answer (its author or staff)
@@ -526,6 +536,7 @@ impl CommunityApi {
         state
             .db
             .write_blocking(move |tx| -> Result<(), LearningError> {
+                reviews::owned(tx, &user, id)?;
                 let current = reviews::get(tx, id)?;
                 let rating = input.rating.unwrap_or(current.rating).to_string();
                 let body = input.body.unwrap_or(current.body);

@@ -101,6 +101,9 @@ enum Command {
     Restore {
         /// The backup file.
         path: PathBuf,
+        /// Litestream replicates this database and has been stopped (see docs/DEPLOY.md).
+        #[arg(long)]
+        litestream_stopped: bool,
     },
     /// Print tables as a JSON fixture (all data tables by default). Contains secrets.
     Dumpdata {
@@ -177,7 +180,10 @@ pub fn run() -> i32 {
         Command::Check { deploy: false } => check(&loaded),
         Command::Check { deploy: true } => operate::check_deploy(&loaded.config),
         Command::Backup { path } => operate::backup(&loaded.config, path),
-        Command::Restore { path } => operate::restore(&loaded.config, &path),
+        Command::Restore {
+            path,
+            litestream_stopped,
+        } => operate::restore(&loaded.config, &path, litestream_stopped),
         Command::Dumpdata { tables, output } => {
             operate::dumpdata(&loaded.config, &tables, output.as_deref())
         }
@@ -195,8 +201,10 @@ pub fn run() -> i32 {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HANCUP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(config.log.level.as_str()));
+    // Colour codes only for a person at a terminal, never into a log file or journald.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match config.log.format {
         LogFormat::Json => builder.json().try_init(),
@@ -216,10 +224,13 @@ fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!(?origin, "listening socket ready");
     // Writes queue on one writer lock and hashing has its own bound, so a large blocking pool
-    // buys nothing but memory: each extra thread grows its own malloc arena.
+    // buys nothing but memory: each extra thread grows its own malloc arena. Reads take a worker
+    // out of the pool while they run (`Db::read`, `block_in_place`): room for one per pooled
+    // connection, and as many again waiting for one.
+    let blocking = 16 + 2 * state.config.database.pool_size as usize;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(16)
+        .max_blocking_threads(blocking)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime
@@ -391,10 +402,23 @@ fn run_seed(config: &Config, opts: &SeedOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// Keys `hancup check` shows only as `(set)` or `(empty)`.
+const SECRET_KEYS: [&str; 3] = ["server.secret_key", "metrics.token", "mail.smtp_password"];
+
 fn check(loaded: &config::Loaded) -> Result<(), String> {
     let config = &loaded.config;
     println!("Configuration (value, source):");
     for (key, value) in config.describe() {
+        // Secrets are never printed, only whether they are set.
+        let value = if SECRET_KEYS.contains(&key.as_str()) {
+            if value.trim_matches('"').is_empty() {
+                "(empty)".to_owned()
+            } else {
+                "(set)".to_owned()
+            }
+        } else {
+            value
+        };
         let source = loaded
             .sources
             .get(&key)

@@ -37,7 +37,25 @@ pub fn backup(config: &Config, path: Option<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-pub fn restore(config: &Config, path: &Path) -> Result<(), String> {
+pub fn restore(config: &Config, path: &Path, litestream_stopped: bool) -> Result<(), String> {
+    let live = &config.database.path;
+    let configured = config.backup.replicated_by == "litestream";
+    let signs = backups::litestream_signs(live, configured);
+    if !signs.is_empty() && !litestream_stopped {
+        // Restoring under a running Litestream silently ends replication: later writes never
+        // reach the replica (issue 14: 9,922 writes lost that way).
+        return Err(format!(
+            "restore refused: Litestream replicates {} ({}). Restore in this order:\n  \
+             1. stop Litestream and hancup (systemctl stop litestream hancup.socket hancup.service)\n  \
+             2. hancup restore --litestream-stopped {}\n  \
+             3. litestream reset {}   (Litestream starts a new generation from the restored file)\n  \
+             4. start Litestream, then hancup",
+            live.display(),
+            signs.join("; "),
+            path.display(),
+            live.display()
+        ));
+    }
     let done =
         backups::restore(&config.database, path).map_err(|e| format!("restore refused: {e}"))?;
     println!(
@@ -48,6 +66,12 @@ pub fn restore(config: &Config, path: &Path) -> Result<(), String> {
     );
     if let Some(aside) = done.kept_aside {
         println!("The previous database was kept as {}.", aside.display());
+    }
+    if !signs.is_empty() {
+        println!(
+            "Now run `litestream reset {}`, then start Litestream, then hancup.",
+            live.display()
+        );
     }
     Ok(())
 }
@@ -65,9 +89,10 @@ pub fn dumpdata(config: &Config, tables: &[String], output: Option<&Path>) -> Re
         })
         .map_err(|e| e.to_string())?;
     match output {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        // Created 0600: a dump holds password hashes and the server key.
+        Some(path) => crate::db::files::create_private_file(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(|e| e.to_string()),
@@ -85,6 +110,18 @@ pub fn loaddata(config: &Config, file: &Path) -> Result<(), String> {
         std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
     };
     let db = Db::open_and_migrate(&config.database).map_err(|e| e.to_string())?;
+    // Rows loaded into a database with a planted trigger would run it: refuse, change nothing.
+    let foreign = db
+        .read(crate::db::snapshot::foreign_objects)
+        .map_err(|e| e.to_string())?;
+    if !foreign.is_empty() {
+        return Err(format!(
+            "loaddata refused, nothing changed: {} holds schema objects the migrations did not \
+             create: {}",
+            config.database.path.display(),
+            foreign.join(", ")
+        ));
+    }
     let report = db
         .write(|tx| fixtures::load(tx, &text))
         .map_err(|e| format!("loaddata failed, nothing changed: {e}"))?;

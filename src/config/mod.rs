@@ -120,8 +120,10 @@ config_keys! {
     server: ServerConfig {
         /// Address and port to listen on.
         bind: SocketAddr,
-        /// Public base URL for absolute links; empty derives it from the request's Host.
+        /// Public base URL for absolute links; empty derives it from the request's Host (only one of `allowed_hosts`).
         public_url: String,
+        /// Host headers answered besides public_url's host and loopback, comma-separated (`.example.com` = with subdomains); others get 400.
+        allowed_hosts: String,
         /// Debug toolbar on pages, Server-Timing and X-Sql-Statements headers; loopback binds only.
         debug: bool,
         /// Allow `debug` on a non-loopback bind (like `serve --force-debug`).
@@ -136,6 +138,12 @@ config_keys! {
         max_concurrent_requests: u64,
         /// Seconds a connection may stay silent (no bytes either way) before it is closed; 0 = never.
         idle_timeout_seconds: u64,
+        /// Seconds a client has to send a whole request head; also how long an idle keep-alive
+        /// connection is kept. 0 = no deadline.
+        header_timeout_seconds: u64,
+        /// Seconds a client has to send a whole request body, read before the request counts
+        /// against `max_concurrent_requests` (408 after it). 0 = no deadline.
+        body_timeout_seconds: u64,
         /// Set SO_REUSEPORT so a new process can bind the same address while the old one drains.
         reuse_port: bool,
     }
@@ -150,6 +158,9 @@ config_keys! {
         dir: PathBuf,
         /// Scheduled backups kept; older ones are deleted.
         keep: u64,
+        /// `litestream` when Litestream replicates the database (accepted by `check --deploy`
+        /// instead of backups; `restore` then asks for Litestream to be stopped); empty = none.
+        replicated_by: String,
     }
     database: DatabaseConfig {
         /// SQLite file, relative to the working directory; created on first start.
@@ -408,6 +419,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
             }
         }
     }
+    if let Err(message) = crate::web::hosts::parse_list(&config.server.allowed_hosts) {
+        return fail("server", "allowed_hosts", &message);
+    }
     let a = &config.auth;
     if !(8..=128).contains(&a.password_min_length) {
         return fail("auth", "password_min_length", "must be between 8 and 128");
@@ -492,6 +506,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
                 "must be comma-separated host names like player.example.kr",
             );
         }
+    }
+    if !matches!(config.backup.replicated_by.as_str(), "" | "litestream") {
+        return fail("backup", "replicated_by", "must be empty or \"litestream\"");
     }
     if config.backup.keep == 0 {
         return fail("backup", "keep", "must be at least 1");

@@ -4,6 +4,7 @@
 //! **Invariant:** a pooled connection lives only inside one synchronous closure, so it can never
 //! be held across an `.await`.
 
+pub mod files;
 pub mod migrate;
 pub mod snapshot;
 pub mod stats;
@@ -66,6 +67,8 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
     /// Bumped after every committed write through this handle; caches key on it.
     generation: Arc<AtomicU64>,
+    /// Time writers waited for `writer` (exported by `ops::metrics`).
+    writer_wait: prometheus::Histogram,
 }
 
 fn configure(conn: &mut Connection, cfg: &DatabaseConfig) -> rusqlite::Result<()> {
@@ -96,11 +99,16 @@ impl Db {
     pub fn open(cfg: &DatabaseConfig) -> Result<Db, DbError> {
         check_sqlite_version()?;
         if let Some(dir) = cfg.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::Directory {
+            files::create_private_dir(dir).map_err(|source| DbError::Directory {
                 path: dir.display().to_string(),
                 source,
             })?;
         }
+        // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode.
+        files::touch_private(&cfg.path).map_err(|source| DbError::Directory {
+            path: cfg.path.display().to_string(),
+            source,
+        })?;
         let cfg_init = cfg.clone();
         let manager = SqliteConnectionManager::file(&cfg.path)
             .with_init(move |conn| configure(conn, &cfg_init));
@@ -113,6 +121,16 @@ impl Db {
             pool,
             writer: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(1)),
+            writer_wait: prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(
+                    "db_writer_lock_wait_seconds",
+                    "Time a write waited for the in-process writer lock.",
+                )
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ]),
+            )
+            .expect("valid histogram"),
         })
     }
 
@@ -123,13 +141,26 @@ impl Db {
         Ok(db)
     }
 
-    /// Runs read-only work on a pooled connection, on the calling thread.
+    /// Runs read-only work on a pooled connection, on the calling thread. On a worker of the
+    /// multi-threaded runtime the worker first hands its other tasks to a fresh thread
+    /// (`block_in_place`), so reads never stall the executor: new connections are still accepted
+    /// and answered (past `server.max_concurrent_requests`, with a 503 at once) while every
+    /// admitted request is in SQLite.
     pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<DbError>,
     {
-        let conn = self.pool.get().map_err(DbError::from)?;
-        measured(|| f(&conn))
+        let work = || {
+            let conn = self.pool.get().map_err(DbError::from)?;
+            measured(|| f(&conn))
+        };
+        let on_worker = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if on_worker {
+            tokio::task::block_in_place(work)
+        } else {
+            work()
+        }
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction under the writer lock and commits when it
@@ -163,7 +194,9 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.pool.get().map_err(DbError::from)?;
+        let waiting = std::time::Instant::now();
         let _writer = self.writer.lock();
+        self.writer_wait.observe(waiting.elapsed().as_secs_f64());
         let result = measured(|| {
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // would fail with SQLITE_BUSY at its first write, ignoring the busy timeout.
@@ -222,6 +255,11 @@ impl Db {
         tokio::task::spawn_blocking(task)
             .await
             .map_err(|e| E::from(DbError::Join(e.to_string())))?
+    }
+
+    /// The writer-lock wait histogram, for the metrics registry.
+    pub fn writer_wait(&self) -> prometheus::Histogram {
+        self.writer_wait.clone()
     }
 
     /// Changes whenever a write through this handle commits.

@@ -30,6 +30,34 @@ pub enum FileProblem {
     Open(String),
     #[error("integrity_check failed: {0}")]
     Corrupt(String),
+    #[error("it holds schema objects the migrations did not create: {0}")]
+    Foreign(String),
+}
+
+/// Schema objects (tables, indexes, triggers, views) in `conn` that the migrations up to its
+/// schema version did not create, or whose SQL differs from theirs — say, a planted trigger that
+/// copies password hashes on every login. Litestream's `_litestream_*` tables are expected.
+pub fn foreign_objects(conn: &Connection) -> Result<Vec<String>, DbError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let fresh = Connection::open_in_memory()?;
+    crate::textsearch::register_sql_functions(&fresh)?;
+    fresh.execute_batch("PRAGMA foreign_keys = ON")?;
+    super::migrate::apply_up_to(&fresh, version)?;
+    let objects = |c: &Connection| -> Result<Vec<(String, String, String)>, DbError> {
+        Ok(c.prepare(
+            "SELECT type, name, COALESCE(sql, '') FROM sqlite_master \
+                 WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?)
+    };
+    let expected: std::collections::BTreeSet<_> = objects(&fresh)?.into_iter().collect();
+    Ok(objects(conn)?
+        .into_iter()
+        .filter(|o| !(o.0 == "table" && o.1.starts_with("_litestream_")))
+        .filter(|o| !expected.contains(o))
+        .map(|(kind, name, _)| format!("{kind} {name}"))
+        .collect())
 }
 
 /// Checks `path` is an SQLite file that passes `integrity_check`; returns its schema version
@@ -66,4 +94,18 @@ pub fn verify_file(path: &Path) -> Result<i64, FileProblem> {
     }
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| FileProblem::Corrupt(e.to_string()))
+}
+
+/// `verify_file`, and refuses a file with schema objects the migrations did not create
+/// (`foreign_objects`): what `restore` accepts.
+pub fn verify_restorable(path: &Path) -> Result<i64, FileProblem> {
+    let version = verify_file(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|e| FileProblem::Open(e.to_string()))?;
+    let foreign = foreign_objects(&conn).map_err(|e| FileProblem::Open(e.to_string()))?;
+    if !foreign.is_empty() {
+        return Err(FileProblem::Foreign(foreign.join(", ")));
+    }
+    Ok(version)
 }

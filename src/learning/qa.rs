@@ -208,6 +208,47 @@ fn question_row(conn: &Connection, id: i64) -> Result<QuestionRow, LearningError
         .ok_or(LearningError::NotFound)
 }
 
+/// The question if `viewer` may see it — its course published, and not hidden unless the viewer
+/// moderates or wrote it (an author may still edit or delete a hidden post) — with its course and whether the viewer moderates. Every read and every write of a
+/// question starts here, so nobody reads, or learns the existence of, a question they cannot
+/// see, whatever the body of their request (an empty PATCH included).
+fn visible_question(
+    conn: &Connection,
+    id: i64,
+    viewer: Option<&User>,
+) -> Result<(QuestionRow, CourseRef, bool), LearningError> {
+    let row = question_row(conn, id)?;
+    let course = course_of(conn, row.course_id)?;
+    let moderator = match viewer {
+        Some(u) => is_moderator(conn, u)?,
+        None => false,
+    };
+    let author = viewer.is_some_and(|u| u.id == row.user_id);
+    if !course.is_published() || (row.is_hidden && !moderator && !author) {
+        return Err(LearningError::NotFound);
+    }
+    Ok((row, course, moderator))
+}
+
+/// An answer if `viewer` may see it: its question is visible to them, and a hidden answer only
+/// to moderators and to its author (who may still edit it). Returns (question id, author).
+fn visible_answer(
+    conn: &Connection,
+    id: i64,
+    viewer: Option<&User>,
+) -> Result<(i64, i64), LearningError> {
+    let (question_id, author, hidden): (i64, i64, bool) = conn
+        .prepare_cached("SELECT question_id, user_id, is_hidden FROM answers WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or(LearningError::NotFound)?;
+    let (_, _, moderator) = visible_question(conn, question_id, viewer)?;
+    if hidden && !moderator && viewer.map(|u| u.id) != Some(author) {
+        return Err(LearningError::NotFound);
+    }
+    Ok((question_id, author))
+}
+
 fn course_of(conn: &Connection, course_id: i64) -> Result<CourseRef, LearningError> {
     let slug: String = conn
         .prepare_cached("SELECT slug FROM courses WHERE id = ?1")?
@@ -237,30 +278,27 @@ fn answer_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Answer> {
     })
 }
 
-/// One answer as it is now, for the caller who has just written it (its author or a
-/// moderator), hidden or not.
-pub fn answer_by_id(conn: &Connection, id: i64) -> Result<Answer, LearningError> {
+/// One answer as it is now, if `viewer` may see it (see `visible_answer`).
+pub fn answer_by_id(
+    conn: &Connection,
+    id: i64,
+    viewer: Option<&User>,
+) -> Result<Answer, LearningError> {
+    visible_answer(conn, id, viewer)?;
     conn.prepare_cached(&format!("{ANSWER_SELECT} WHERE a.id = ?1"))?
         .query_row([id], answer_from)
         .optional()?
         .ok_or(LearningError::NotFound)
 }
 
-/// A question with its answers (hidden ones only for moderators; a hidden question is 404 to others).
+/// A question with its answers (hidden ones only for moderators; a hidden question is 404 to all
+/// but moderators and its author).
 pub fn detail(
     conn: &Connection,
     id: i64,
     viewer: Option<&User>,
 ) -> Result<Question, LearningError> {
-    let row = question_row(conn, id)?;
-    let course = course_of(conn, row.course_id)?;
-    let moderator = match viewer {
-        Some(u) => is_moderator(conn, u)?,
-        None => false,
-    };
-    if !course.is_published() || (row.is_hidden && !moderator) {
-        return Err(LearningError::NotFound);
-    }
+    let (_, course, moderator) = visible_question(conn, id, viewer)?;
     let answers = conn
         .prepare_cached(&format!(
             "{ANSWER_SELECT} WHERE a.question_id = ?1 AND (a.is_hidden = 0 OR ?2) ORDER BY a.id"
@@ -299,7 +337,7 @@ pub fn edit_question(
     title: Option<&str>,
     body: Option<&str>,
 ) -> Result<(), LearningError> {
-    let row = question_row(conn, id)?;
+    let (row, _, _) = visible_question(conn, id, Some(user))?;
     if row.user_id != user.id {
         return Err(LearningError::not_yours());
     }
@@ -311,8 +349,8 @@ pub fn edit_question(
 
 /// The author or a moderator may delete a question (its answers go with it).
 pub fn delete_question(conn: &Connection, user: &User, id: i64) -> Result<(), LearningError> {
-    let row = question_row(conn, id)?;
-    if row.user_id != user.id && !is_moderator(conn, user)? {
+    let (row, _, moderator) = visible_question(conn, id, Some(user))?;
+    if row.user_id != user.id && !moderator {
         return Err(LearningError::not_yours());
     }
     conn.prepare_cached("DELETE FROM questions WHERE id = ?1")?
@@ -326,9 +364,8 @@ pub fn answer(
     question_id: i64,
     body: Option<&str>,
 ) -> Result<i64, LearningError> {
-    let row = question_row(conn, question_id)?;
-    let course = course_of(conn, row.course_id)?;
-    if !course.is_published() || row.is_hidden {
+    let (row, course, _) = visible_question(conn, question_id, Some(user))?;
+    if row.is_hidden {
         return Err(LearningError::NotFound);
     }
     let (_, body) = parse_post(None, body, false)?;
@@ -343,14 +380,26 @@ pub fn answer(
     Ok(conn.last_insert_rowid())
 }
 
-fn answer_row(conn: &Connection, id: i64) -> Result<(i64, i64), LearningError> {
-    conn.prepare_cached("SELECT question_id, user_id FROM answers WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .ok_or(LearningError::NotFound)
+/// May `user` change this question at all (its author, or a moderator who may hide it)? The
+/// check a PATCH passes before looking at its body, so an empty body gets the same answer as a
+/// real change: 404 for what the caller cannot see, 403 for what is not theirs.
+pub fn may_edit_question(conn: &Connection, user: &User, id: i64) -> Result<(), LearningError> {
+    let (row, _, moderator) = visible_question(conn, id, Some(user))?;
+    if row.user_id != user.id && !moderator {
+        return Err(LearningError::not_yours());
+    }
+    Ok(())
 }
 
-/// The question an answer belongs to; `NotFound` when there is no such answer.
+/// `may_edit_question` for an answer.
+pub fn may_edit_answer(conn: &Connection, user: &User, id: i64) -> Result<(), LearningError> {
+    let (_, author) = visible_answer(conn, id, Some(user))?;
+    if author != user.id && !is_moderator(conn, user)? {
+        return Err(LearningError::not_yours());
+    }
+    Ok(())
+}
+
 /// The slug of the course a question belongs to.
 pub fn course_slug_of(conn: &Connection, question_id: i64) -> Result<String, LearningError> {
     conn.prepare_cached(
@@ -361,8 +410,14 @@ pub fn course_slug_of(conn: &Connection, question_id: i64) -> Result<String, Lea
     .ok_or(LearningError::NotFound)
 }
 
-pub fn question_of_answer(conn: &Connection, id: i64) -> Result<i64, LearningError> {
-    Ok(answer_row(conn, id)?.0)
+/// The question an answer belongs to; `NotFound` when there is no such answer or `viewer` may
+/// not see it.
+pub fn question_of_answer(
+    conn: &Connection,
+    id: i64,
+    viewer: Option<&User>,
+) -> Result<i64, LearningError> {
+    Ok(visible_answer(conn, id, viewer)?.0)
 }
 
 pub fn edit_answer(
@@ -371,7 +426,7 @@ pub fn edit_answer(
     id: i64,
     body: Option<&str>,
 ) -> Result<i64, LearningError> {
-    let (question_id, author) = answer_row(conn, id)?;
+    let (question_id, author) = visible_answer(conn, id, Some(user))?;
     if author != user.id {
         return Err(LearningError::not_yours());
     }
@@ -382,7 +437,7 @@ pub fn edit_answer(
 }
 
 pub fn delete_answer(conn: &Connection, user: &User, id: i64) -> Result<i64, LearningError> {
-    let (question_id, author) = answer_row(conn, id)?;
+    let (question_id, author) = visible_answer(conn, id, Some(user))?;
     if author != user.id && !is_moderator(conn, user)? {
         return Err(LearningError::not_yours());
     }
@@ -398,15 +453,14 @@ pub fn accept(
     question_id: i64,
     answer_id: i64,
 ) -> Result<(), LearningError> {
-    let row = question_row(conn, question_id)?;
-    let course = course_of(conn, row.course_id)?;
+    let (row, course, _) = visible_question(conn, question_id, Some(user))?;
     if row.user_id != user.id && !may_change_course(conn, user, &course)? {
         return Err(LearningError::forbidden(
             "not_asker",
             "Only the asker or the instructor can accept an answer.",
         ));
     }
-    let (of_question, _) = answer_row(conn, answer_id)?;
+    let (of_question, _) = visible_answer(conn, answer_id, Some(user))?;
     if of_question != question_id {
         return Err(LearningError::Invalid(FieldErrors::single(
             "answer_id",
@@ -429,6 +483,12 @@ pub fn set_hidden(
     answer: Option<i64>,
     hidden: bool,
 ) -> Result<(), LearningError> {
+    // What the caller cannot see is 404 before it is 403, as on every other route.
+    match (question, answer) {
+        (Some(id), _) => drop(visible_question(conn, id, Some(user))?),
+        (_, Some(id)) => drop(visible_answer(conn, id, Some(user))?),
+        _ => {}
+    }
     if !is_moderator(conn, user)? {
         return Err(LearningError::forbidden(
             "not_staff",

@@ -127,12 +127,22 @@ pub fn create(
     Ok(conn.last_insert_rowid())
 }
 
-fn owned(conn: &Connection, user: &User, id: i64) -> Result<i64, LearningError> {
-    let (author, course_id): (i64, i64) = conn
-        .prepare_cached("SELECT user_id, course_id FROM reviews WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+/// The review's course if `user` may change the review: 404 when it does not exist or its
+/// course is not published (nothing of a draft course is shown to learners, its existence
+/// included), 403 when it is someone else's. Every write (and a PATCH with an empty body)
+/// passes here before anything else.
+pub fn owned(conn: &Connection, user: &User, id: i64) -> Result<i64, LearningError> {
+    let (author, course_id, published): (i64, i64, bool) = conn
+        .prepare_cached(
+            "SELECT r.user_id, r.course_id, c.status = 'published' \
+             FROM reviews r JOIN courses c ON c.id = r.course_id WHERE r.id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or(LearningError::NotFound)?;
+    if !published {
+        return Err(LearningError::NotFound);
+    }
     if author != user.id {
         return Err(LearningError::not_yours());
     }

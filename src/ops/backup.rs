@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::DatabaseConfig;
 use crate::db::snapshot::{self, FileProblem};
-use crate::db::{migrate, Db, DbError};
+use crate::db::{files, migrate, Db, DbError};
 use crate::web::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +129,7 @@ pub fn backup(db: &Db, dest: &Path) -> Result<BackupFile, BackupError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+    files::create_private_dir(dir).map_err(write_err(dir))?;
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -137,19 +137,22 @@ pub fn backup(db: &Db, dest: &Path) -> Result<BackupFile, BackupError> {
     let partial = dir.join(format!(".{name}.partial"));
     let _ = std::fs::remove_file(&partial);
     // Probe first: SQLite's own message for an unwritable place is only "unable to open".
-    File::create(&partial).map_err(write_err(&partial))?;
-    std::fs::remove_file(&partial).map_err(write_err(&partial))?;
+    // It stays, empty and 0600, for VACUUM INTO to fill (SQLite accepts an empty target).
+    files::create_private_file(&partial).map_err(write_err(&partial))?;
     if let Err(e) = db.read(|c| snapshot::vacuum_into(c, &partial)) {
         let _ = std::fs::remove_file(&partial);
         return Err(BackupError::Copy(e));
     }
-    if let Err(problem) = snapshot::verify_file(&partial) {
+    let verified = snapshot::verify_file(&partial);
+    remove_sidecars(&partial);
+    if let Err(problem) = verified {
         let _ = std::fs::remove_file(&partial);
         return Err(BackupError::BadCopy {
             path: dest.display().to_string(),
             problem,
         });
     }
+    files::make_private(&partial).map_err(write_err(&partial))?;
     File::open(&partial)
         .and_then(|f| f.sync_all())
         .map_err(write_err(&partial))?;
@@ -225,13 +228,54 @@ fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// What shows that Litestream replicates the database at `db`: the configuration
+/// (`backup.replicated_by = "litestream"`), its directory beside the file (`.NAME-litestream`),
+/// or its tables in the file (`_litestream_seq`, `_litestream_lock`). Empty when none does.
+pub fn litestream_signs(db: &Path, configured: bool) -> Vec<String> {
+    let mut signs = Vec::new();
+    if configured {
+        signs.push("backup.replicated_by = \"litestream\"".to_owned());
+    }
+    if let Some(name) = db.file_name() {
+        let dir = db.with_file_name(format!(".{}-litestream", name.to_string_lossy()));
+        if dir.is_dir() {
+            signs.push(format!("its directory {}", dir.display()));
+        }
+    }
+    if db.exists() {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let tables: Vec<String> = rusqlite::Connection::open_with_flags(db, flags)
+            .and_then(|c| {
+                c.prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' \
+                     AND name LIKE '\\_litestream\\_%' ESCAPE '\\' ORDER BY name",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect()
+            })
+            .unwrap_or_default();
+        if !tables.is_empty() {
+            signs.push(format!("its tables {}", tables.join(", ")));
+        }
+    }
+    signs
+}
+
+/// Removes the `-wal` and `-shm` SQLite may leave beside a file it opened to verify (both are
+/// empty once the verifying connection has closed).
+fn remove_sidecars(path: &Path) {
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(with_suffix(path, suffix));
+    }
+}
+
 /// Held by a serving process for its lifetime, so `restore` can tell it is running.
 pub struct ServeLock(#[allow(dead_code)] File);
 
 fn open_lock(db: &Path) -> Result<File, BackupError> {
     let path = lock_path(db);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = files::create_private_dir(dir);
     }
     File::options()
         .create(true)
@@ -269,7 +313,8 @@ pub struct Restored {
     pub kept_aside: Option<PathBuf>,
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` appended to its file name (`hancup.db` → `hancup.db-wal`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -282,6 +327,12 @@ pub fn restore(cfg: &DatabaseConfig, source: &Path) -> Result<Restored, BackupEr
         problem,
     };
     let version = snapshot::verify_file(source).map_err(bad)?;
+    if version <= migrate::latest_version() {
+        snapshot::verify_restorable(source).map_err(|problem| BackupError::BadSource {
+            path: source.display().to_string(),
+            problem,
+        })?;
+    }
     if version > migrate::latest_version() {
         return Err(BackupError::TooNew {
             path: source.display().to_string(),
@@ -305,14 +356,21 @@ pub fn restore(cfg: &DatabaseConfig, source: &Path) -> Result<Restored, BackupEr
     }
     let partial = with_suffix(live, ".restore-partial");
     let _ = std::fs::remove_file(&partial);
-    let copied = std::fs::copy(source, &partial)
-        .and_then(|_| File::open(&partial)?.sync_all())
+    // Copied into a new 0600 file: the backup's own mode is never carried over.
+    let copied = files::create_private_file(&partial)
+        .and_then(|mut to| {
+            std::io::copy(&mut File::open(source)?, &mut to)?;
+            to.sync_all()
+        })
         .map_err(write_err(&partial));
     if let Err(e) = copied {
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    if let Err(problem) = snapshot::verify_file(&partial) {
+    let verified = snapshot::verify_file(&partial);
+    // Opening it to verify may leave an (empty) -wal and -shm beside it: never strays.
+    remove_sidecars(&partial);
+    if let Err(problem) = verified {
         let _ = std::fs::remove_file(&partial);
         return Err(BackupError::BadCopy {
             path: partial.display().to_string(),

@@ -51,6 +51,7 @@ const MIN_FREE_BYTES: u64 = 512 << 20;
 pub fn run(config: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
     settings(config, &mut out);
+    hosts(config, &mut out);
     backups(config, &mut out);
     files(config, &mut out);
     if config.database.path.exists() {
@@ -82,6 +83,23 @@ pub fn weak_secret(key: &str) -> bool {
     placeholder || distinct < 12
 }
 
+/// Where absolute links (reset mails) get their host: `server.public_url`, else the request's
+/// Host among `server.allowed_hosts`; with neither set only loopback is answered.
+fn hosts(c: &Config, out: &mut Vec<Finding>) {
+    let s = &c.server;
+    match (s.public_url.is_empty(), s.allowed_hosts.trim().is_empty()) {
+        (true, true) => out.push(finding(
+            Level::Error,
+            "server.public_url and server.allowed_hosts are both empty: only loopback Host headers are answered (400 for others); set public_url (or allowed_hosts behind a proxy)",
+        )),
+        (true, false) => out.push(finding(
+            Level::Warning,
+            "server.public_url is empty: links take the request's Host (one of server.allowed_hosts), and cookies are sent without Secure",
+        )),
+        _ => {}
+    }
+}
+
 fn settings(c: &Config, out: &mut Vec<Finding>) {
     let s = &c.server;
     if s.debug {
@@ -97,12 +115,7 @@ fn settings(c: &Config, out: &mut Vec<Finding>) {
         ));
     }
     let local = s.bind.ip().is_loopback();
-    if s.public_url.is_empty() {
-        out.push(finding(
-            Level::Warning,
-            "server.public_url is empty: links come from the request's Host header, and cookies are sent without Secure",
-        ));
-    } else if s.public_url.starts_with("http://") {
+    if s.public_url.starts_with("http://") {
         out.push(finding(
             Level::Error,
             "server.public_url is http://: serve over https (a TLS proxy) so session cookies get Secure and the __Host- prefix",
@@ -142,6 +155,15 @@ fn settings(c: &Config, out: &mut Vec<Finding>) {
 fn backups(c: &Config, out: &mut Vec<Finding>) {
     let b = &c.backup;
     let newest = backup::newest(&b.dir);
+    let litestream = backup::litestream_signs(&c.database.path, b.replicated_by == "litestream");
+    if !litestream.is_empty() {
+        // Continuous replication replaces scheduled backups (docs/DEPLOY.md).
+        out.push(finding(
+            Level::Ok,
+            format!("replicated by Litestream ({})", litestream.join("; ")),
+        ));
+        return;
+    }
     if b.interval_minutes == 0 {
         out.push(finding(
             Level::Error,
@@ -184,20 +206,47 @@ fn files(c: &Config, out: &mut Vec<Finding>) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for path in [db.clone(), with_suffix(db, "-wal")] {
-            if let Ok(meta) = std::fs::metadata(&path) {
-                let mode = meta.permissions().mode() & 0o777;
-                if mode & 0o077 != 0 {
-                    out.push(finding(
-                        Level::Error,
-                        format!(
-                            "{} is readable by other users (mode {mode:o}); chmod 600 it",
-                            path.display()
-                        ),
-                    ));
-                }
+        let db_dir = db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut paths = vec![
+            db.clone(),
+            with_suffix(db, "-wal"),
+            with_suffix(db, "-shm"),
+            db_dir.to_path_buf(),
+            c.backup.dir.clone(),
+        ];
+        if let Ok(entries) = std::fs::read_dir(&c.backup.dir) {
+            paths.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_file()));
+        }
+        let mut private = 0;
+        for path in paths {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            let fix = if meta.is_dir() {
+                "chmod 700"
+            } else {
+                "chmod 600"
+            };
+            if mode & 0o077 != 0 {
+                out.push(finding(
+                    Level::Error,
+                    format!(
+                        "{} is open to other users (mode {mode:o}); {fix} it",
+                        path.display()
+                    ),
+                ));
+            } else {
+                private += 1;
             }
         }
+        out.push(finding(
+            Level::Ok,
+            format!("{private} database and backup files and directories are private"),
+        ));
     }
     let dir = db
         .parent()

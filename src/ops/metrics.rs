@@ -1,10 +1,14 @@
 //! Prometheus metrics at `/metrics` (text format): requests by route *pattern* (never a raw id
-//! or slug), method and status; latency; requests in flight and refused for overload; SQL
-//! statements and time; the pool; sign-ups and logins; the newest backup; the build. One
+//! or slug; API operations by their OpenAPI path template; `overloaded` and `refused_body` for
+//! the middleware's own refusals), method and status; latency; requests in flight and refused
+//! for overload; SQL statements and time; the pool, the writer-lock wait and the WAL size; the
+//! hashing pool; cache lookups; process memory, open files and the runtime's busy time; sign-ups
+//! and logins; the newest backup; the build. One
 //! registry per application state, so tests running several apps in one process never mix
 //! counts. The endpoint takes `Authorization: Bearer <metrics.token>`, or with no token set only
 //! a direct loopback client (no proxy header).
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
@@ -36,8 +40,21 @@ pub struct Metrics {
     backup_age: Gauge,
     backup_bytes: IntGauge,
     enrollments: IntGauge,
+    wal_bytes: IntGauge,
+    rss_bytes: IntGauge,
+    open_fds: IntGauge,
+    runtime_workers: IntGauge,
+    runtime_busy: prometheus::Counter,
+    hash_running: IntGauge,
+    hash_waiting: IntGauge,
+    hash_refused: IntCounter,
+    cache_lookups: IntCounterVec,
+    /// API route patterns (`/api/v1/answers/:param0`) → their OpenAPI template (`{id}`).
+    templates: parking_lot::RwLock<HashMap<String, String>>,
     /// Account totals already added to the counters (sign-ups, ok, failed).
     synced: Mutex<(u64, u64, u64)>,
+    /// Totals already added: hashing refusals, cache hits, misses, runtime busy seconds.
+    synced_more: Mutex<(u64, u64, u64, f64)>,
     pub started: SystemTime,
 }
 
@@ -119,14 +136,55 @@ impl Metrics {
             ),
             backup_age: register(
                 &r,
-                Gauge::new("backup_age_seconds", "Age of the newest backup (-1: none).").unwrap(),
+                Gauge::new(
+                    "backup_age_seconds",
+                    "Age of the newest backup (+Inf: none, so an age alert fires).",
+                )
+                .unwrap(),
             ),
             backup_bytes: gauge("backup_last_size_bytes", "Size of the newest backup."),
             enrollments: gauge(
                 "enrollments",
                 "Enrollments in all courses (the sum of the maintained per-course counters).",
             ),
+            wal_bytes: gauge("db_wal_size_bytes", "Size of the database's -wal file."),
+            rss_bytes: gauge(
+                "process_resident_memory_bytes",
+                "Resident memory of the process (includes mapped database pages).",
+            ),
+            open_fds: gauge("process_open_fds", "Open file descriptors."),
+            runtime_workers: gauge("runtime_workers", "Async runtime worker threads."),
+            runtime_busy: register(
+                &r,
+                prometheus::Counter::new(
+                    "runtime_worker_busy_seconds_total",
+                    "Time the async runtime's workers spent running tasks, summed over workers.",
+                )
+                .unwrap(),
+            ),
+            hash_running: gauge("hash_pool_running", "Password hashes running now."),
+            hash_waiting: gauge(
+                "hash_pool_waiting",
+                "Logins and sign-ups waiting for a hashing thread now.",
+            ),
+            hash_refused: counter(
+                "hash_pool_refused_total",
+                "Hashing requests refused (503) after auth.hash_wait_ms without a free thread.",
+            ),
+            cache_lookups: register(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "cache_lookups_total",
+                        "Response cache lookups by result (hit, miss).",
+                    ),
+                    &["result"],
+                )
+                .unwrap(),
+            ),
+            templates: parking_lot::RwLock::new(HashMap::new()),
             synced: Mutex::new((0, 0, 0)),
+            synced_more: Mutex::new((0, 0, 0, 0.0)),
             started: SystemTime::now(),
             registry: r,
         };
@@ -149,6 +207,26 @@ impl Metrics {
         );
         start.set(unix_seconds(m.started));
         m
+    }
+
+    /// Exports the database's writer-lock wait histogram.
+    pub fn watch_writer_lock(&self, waits: prometheus::Histogram) {
+        let _ = self.registry.register(Box::new(waits));
+    }
+
+    /// Learns the API's path templates from its OpenAPI document, so API routes are labelled
+    /// `/api/v1/answers/{id}` rather than the router's `/api/v1/answers/:param0`.
+    pub fn name_routes(&self, openapi: &str) {
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(openapi) else {
+            return;
+        };
+        let Some(paths) = doc["paths"].as_object() else {
+            return;
+        };
+        let mut templates = self.templates.write();
+        for template in paths.keys().filter(|p| p.contains('{')) {
+            templates.insert(router_pattern(template), template.clone());
+        }
     }
 
     /// Counts a request now in flight until the guard drops.
@@ -181,6 +259,8 @@ impl Metrics {
             | Method::OPTIONS => method.as_str(),
             _ => "OTHER",
         };
+        let templates = self.templates.read();
+        let route = templates.get(route).map_or(route, String::as_str);
         self.requests
             .with_label_values(&[route, method, status.as_str()])
             .inc();
@@ -233,16 +313,81 @@ impl Metrics {
             }
             None => {
                 self.backup_timestamp.set(0.0);
-                self.backup_age.set(-1.0);
+                self.backup_age.set(f64::INFINITY);
                 self.backup_bytes.set(0);
             }
         }
+        self.render_resources(state);
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)
             .expect("text encoding of valid metrics");
         String::from_utf8(out).expect("the text format is UTF-8")
     }
+}
+
+impl Metrics {
+    /// The gauges read from the process, the runtime, the hashing pool and the cache.
+    fn render_resources(&self, state: &AppState) {
+        let wal = crate::ops::backup::with_suffix(&state.config.database.path, "-wal");
+        self.wal_bytes
+            .set(std::fs::metadata(wal).map_or(0, |m| m.len() as i64));
+        if let Some(rss) = resident_bytes() {
+            self.rss_bytes.set(rss as i64);
+        }
+        if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+            self.open_fds.set(fds.count() as i64);
+        }
+        let (running, waiting, refused) = state.accounts.hashes.load();
+        self.hash_running.set(running as i64);
+        self.hash_waiting.set(waiting as i64);
+        let (hits, misses) = state.cache.hits_and_misses();
+        let busy = tokio::runtime::Handle::try_current().ok().map(|h| {
+            let m = h.metrics();
+            self.runtime_workers.set(m.num_workers() as i64);
+            (0..m.num_workers())
+                .map(|w| m.worker_total_busy_duration(w).as_secs_f64())
+                .sum::<f64>()
+        });
+        let mut synced = self.synced_more.lock();
+        self.hash_refused
+            .inc_by((refused as u64).saturating_sub(synced.0));
+        self.cache_lookups
+            .with_label_values(&["hit"])
+            .inc_by(hits.saturating_sub(synced.1));
+        self.cache_lookups
+            .with_label_values(&["miss"])
+            .inc_by(misses.saturating_sub(synced.2));
+        let busy = busy.unwrap_or(synced.3).max(synced.3);
+        self.runtime_busy.inc_by(busy - synced.3);
+        *synced = (refused as u64, hits, misses, busy);
+    }
+}
+
+/// The router's form of an OpenAPI path: each `{name}` becomes `:param0`, `:param1`, …
+fn router_pattern(template: &str) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for part in template.split_inclusive(['{', '}']) {
+        if let Some(prefix) = part.strip_suffix('{') {
+            out.push_str(prefix);
+        } else if part.ends_with('}') {
+            out.push_str(&format!(":param{n}"));
+            n += 1;
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Resident set size from /proc (Linux), in bytes.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * page.max(4096) as u64)
 }
 
 /// Decrements the in-flight gauge when the request is answered (or dropped).
@@ -261,7 +406,8 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 /// Whether this request may read the metrics: the configured bearer token, or with none set, a
-/// direct loopback client (a proxy on the same machine adds a forwarding header and is refused).
+/// direct loopback client (a proxy on the same machine adds a forwarding header — `X-Forwarded-For`,
+/// `Forwarded` or `X-Real-IP` — and is refused).
 fn allowed(req: &Request, token: &str) -> bool {
     if !token.is_empty() {
         let sent = req
@@ -274,7 +420,10 @@ fn allowed(req: &Request, token: &str) -> bool {
         .remote_addr()
         .as_socket_addr()
         .is_some_and(|a| a.ip().is_loopback());
-    let proxied = req.header("x-forwarded-for").is_some() || req.header("forwarded").is_some();
+    // Any forwarding header means a proxy relayed it, whatever the socket's address says.
+    let proxied = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| req.header(h).is_some());
     loopback && !proxied
 }
 

@@ -5,6 +5,7 @@
 //! fixture load) runs in the CLI or on blocking threads, never on the async executor.
 
 pub mod backup;
+pub mod connection;
 pub mod deploy_check;
 pub mod fixtures;
 pub mod health;

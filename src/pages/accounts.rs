@@ -428,10 +428,11 @@ pub fn password_reset_form(req: &Request, state: Data<&AppState>) -> Response {
 /// Always the same answer, whether or not the e-mail has an account; the mail goes out in the
 /// background.
 #[handler]
-pub fn password_reset(req: &Request, state: Data<&AppState>, form: PostForm) -> Response {
+pub async fn password_reset(req: &Request, state: Data<&AppState>, form: PostForm) -> Response {
     let ctx = PageCtx::of(req, &state);
     let email = form.get("email").unwrap_or("");
-    match state.accounts.prepare_reset(email) {
+    let client = client_address(req, state.config.auth.trust_forwarded_for);
+    match state.accounts.prepare_reset(email, &client).await {
         Ok(Some((user, token))) => {
             let path = url_for(
                 "password_reset_confirm",

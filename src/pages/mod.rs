@@ -440,6 +440,13 @@ pub fn account_error_page(state: &AppState, ctx: &PageCtx, err: AccountError) ->
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             resp
         }
+        AccountError::Throttled { retry_after } => {
+            let mut resp = error_page(state, ctx, StatusCode::TOO_MANY_REQUESTS, "error.too_many");
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
         AccountError::Db(e) => {
             tracing::error!(error = %e, "page failed");
             error_page(

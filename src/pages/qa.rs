@@ -259,7 +259,7 @@ pub async fn answer_hide(
         "flash.shown"
     };
     learner_action(req, &state, move |tx, user| {
-        let question_id = qa::question_of_answer(tx, id)?;
+        let question_id = qa::question_of_answer(tx, id, Some(user))?;
         qa::set_hidden(tx, user, None, Some(id), hidden)?;
         Ok(done(key, question_url(question_id)))
     })
@@ -307,7 +307,7 @@ fn edit_page(
         Editing::Answer(id) => {
             let back = state
                 .db
-                .read(|c| qa::question_of_answer(c, id))
+                .read(|c| qa::question_of_answer(c, id, ctx.user.as_ref()))
                 .map(question_url)
                 .unwrap_or_default();
             (
@@ -375,7 +375,7 @@ pub fn answer_edit_form(req: &Request, state: Data<&AppState>, Path(id): Path<i6
         return to_login(&ctx);
     };
     let found = state.db.read(|c| -> Result<_, LearningError> {
-        let question_id = qa::question_of_answer(c, id)?;
+        let question_id = qa::question_of_answer(c, id, Some(&user))?;
         let detail = qa::detail(c, question_id, Some(&user))?;
         detail
             .answers

@@ -88,17 +88,23 @@ pub async fn authenticate<E: Endpoint>(next: E, mut req: Request) -> Result<Resp
     next.call(req).await.map(IntoResponse::into_response)
 }
 
-/// The client's address for throttling: the socket peer, or the first `X-Forwarded-For` hop
-/// when configured to trust a proxy.
+/// The client's address for throttling: the socket peer, or, when configured to trust a
+/// proxy, the LAST `X-Forwarded-For` hop — the one our proxy appended. Earlier hops are
+/// whatever the client sent, so taking the first would let each guess name a fresh address.
+/// (Several `X-Forwarded-For` lines count as one list, in order.)
 pub fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
-        if let Some(first) = req
-            .header("x-forwarded-for")
-            .and_then(|v| v.split(',').next())
+        let last = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
             .map(str::trim)
-            .filter(|v| !v.is_empty() && v.len() <= 64)
-        {
-            return first.to_owned();
+            .filter(|v| !v.is_empty() && v.len() <= 64);
+        if let Some(hop) = last {
+            return hop.to_owned();
         }
     }
     req.remote_addr()

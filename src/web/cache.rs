@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,6 +18,9 @@ pub struct ResponseCache {
     inner: RwLock<Inner>,
     ttl: Duration,
     max_bytes: usize,
+    /// Lookups answered from the cache and not (metrics).
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 struct Inner {
@@ -35,16 +39,37 @@ impl ResponseCache {
             }),
             ttl,
             max_bytes,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
     pub fn get(&self, key: &str, generation: u64) -> Option<Bytes> {
+        let found = self.lookup(key, generation);
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn lookup(&self, key: &str, generation: u64) -> Option<Bytes> {
         let inner = self.inner.read();
         if inner.generation != generation {
             return None;
         }
         let (at, body) = inner.entries.get(key)?;
         (at.elapsed() < self.ttl).then(|| body.clone())
+    }
+
+    /// Lookups answered from the cache, and not, since start.
+    pub fn hits_and_misses(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Stores `body` as computed at `generation`; older generations are dropped, not stored.

@@ -1,12 +1,13 @@
-//! Request middleware shared by all surfaces: the request id and its log span, the bound on
-//! concurrent requests, per-request SQL statistics, one log line per request (a `warn` line when
+//! Request middleware shared by all surfaces: the request id and its log span, the request body
+//! (read whole, within its size limit and deadline, *before* the request takes a slot, so a slow
+//! upload cannot hold one), the bound on concurrent requests, per-request SQL statistics, one log line per request (a `warn` line when
 //! slower than `log.slow_request_ms`), the metrics, the security headers, and in debug mode the
 //! debug toolbar with its `Server-Timing` header.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use poem::http::{header, HeaderValue};
+use poem::http::{header, HeaderValue, StatusCode};
 use poem::PathPattern;
 use poem::{Endpoint, IntoResponse, Request, Response, Result};
 use tracing::Instrument;
@@ -33,7 +34,16 @@ pub fn csp_framing(origins: &[String]) -> String {
 /// Paths that answer even when the server is at its concurrency bound, so operators can still
 /// see what is happening.
 fn exempt_from_bound(path: &str) -> bool {
-    path == "/healthz" || path == "/metrics"
+    path == "/healthz" || path == "/readyz" || path == "/metrics"
+}
+
+/// How request bodies are read: the size limits (admin uploads may be larger) and the deadline
+/// for the whole body (`server.body_timeout_seconds`).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyRules {
+    pub max: usize,
+    pub max_admin: usize,
+    pub deadline: Option<Duration>,
 }
 
 pub async fn observe<E: Endpoint>(
@@ -41,6 +51,7 @@ pub async fn observe<E: Endpoint>(
     req: Request,
     state: AppState,
     limiter: Limiter,
+    bodies: BodyRules,
 ) -> Result<Response> {
     let started = Instant::now();
     let id = request_id::of(&req);
@@ -49,10 +60,15 @@ pub async fn observe<E: Endpoint>(
     let span = tracing::info_span!("request", id = %id);
     let debug = state.config.server.debug;
     let _in_flight = state.metrics.in_flight();
-    let permit = if exempt_from_bound(&path) {
-        Ok(None)
+    let limit = if path.starts_with("/admin/") {
+        bodies.max_admin
     } else {
-        limiter.admit()
+        bodies.max
+    };
+    let read = read_body(req, limit, bodies.deadline).await;
+    let permit = match &read {
+        Ok(_) if !exempt_from_bound(&path) => limiter.admit(),
+        _ => Ok(None),
     };
     let stats = Arc::new(if debug {
         RequestStats::capturing()
@@ -60,12 +76,18 @@ pub async fn observe<E: Endpoint>(
         RequestStats::default()
     });
     let mut record = None;
-    let mut resp = match permit {
-        Err(overload::Full) => {
-            state.metrics.overloaded();
-            overload::busy()
+    let mut resp = match (read, permit) {
+        (Err(mut refused), _) => {
+            refused.set_data(PathPattern("refused_body".into()));
+            refused
         }
-        Ok(_permit) => {
+        (Ok(_), Err(overload::Full)) => {
+            state.metrics.overloaded();
+            let mut busy = overload::busy();
+            busy.set_data(PathPattern("overloaded".into()));
+            busy
+        }
+        (Ok(req), Ok(_permit)) => {
             let call = CURRENT.scope(stats.clone(), next.call(req));
             let result = if debug {
                 let r = Arc::new(DebugRecord::default());
@@ -105,7 +127,7 @@ pub async fn observe<E: Endpoint>(
         &state,
         &span,
         &method,
-        &path,
+        &crate::web::routes::redact(&path),
         status.as_u16(),
         elapsed,
         &stats,
@@ -169,30 +191,63 @@ fn security_headers(headers: &mut poem::http::HeaderMap, path: &str, https: bool
     }
 }
 
-/// Refuses request bodies over `max` bytes with 413 before any handler reads them: by
-/// `Content-Length` when sent, else by reading at most `max` bytes of a chunked body.
-pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> Result<Response> {
-    let too_large = || {
+/// Reads the whole request body into memory, refusing it with 413 over `max` bytes (by
+/// `Content-Length` before reading, else while reading) and with 408 when it has not arrived
+/// within `deadline`; the connection is closed after a refusal, since the rest of the body
+/// may still be on its way.
+pub async fn read_body(
+    mut req: Request,
+    max: usize,
+    deadline: Option<Duration>,
+) -> std::result::Result<Request, Response> {
+    let refuse = |status: StatusCode, detail: String| {
         Response::builder()
-            .status(poem::http::StatusCode::PAYLOAD_TOO_LARGE)
+            .status(status)
+            .header(header::CONNECTION, "close")
             .content_type("application/json; charset=utf-8")
-            .body(format!(
-                "{{\"detail\": \"Request body is larger than {max} bytes.\"}}"
-            ))
+            .body(serde_json::json!({ "detail": detail }).to_string())
+    };
+    let too_large = || {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request body is larger than {max} bytes."),
+        )
     };
     let declared = req
         .header(header::CONTENT_LENGTH)
         .and_then(|v| v.trim().parse::<u64>().ok());
     match declared {
-        Some(len) if len > max as u64 => return Ok(too_large()),
+        Some(len) if len > max as u64 => return Err(too_large()),
+        Some(0) => return Ok(req),
         Some(_) => {}
-        None if req.header(header::TRANSFER_ENCODING).is_some() => {
-            match req.take_body().into_bytes_limit(max).await {
-                Ok(bytes) => req.set_body(bytes),
-                Err(_) => return Ok(too_large()),
-            }
-        }
-        None => {}
+        None if req.header(header::TRANSFER_ENCODING).is_some() => {}
+        None => return Ok(req),
     }
-    next.call(req).await.map(IntoResponse::into_response)
+    let read = req.take_body().into_bytes_limit(max);
+    let read = match deadline {
+        Some(d) => match tokio::time::timeout(d, read).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "The request body did not arrive within {} seconds.",
+                        d.as_secs()
+                    ),
+                ))
+            }
+        },
+        None => read.await,
+    };
+    match read {
+        Ok(bytes) => {
+            req.set_body(bytes);
+            Ok(req)
+        }
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => Err(too_large()),
+        Err(e) => Err(refuse(
+            StatusCode::BAD_REQUEST,
+            format!("The request body could not be read: {e}."),
+        )),
+    }
 }

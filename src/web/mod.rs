@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod cache;
 pub mod csrf;
+pub mod hosts;
 pub mod i18n;
 pub mod local_time;
 pub mod middleware;
@@ -61,16 +62,19 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// The absolute base for links (`next`/`previous`): the configured public URL, else the
-    /// request's own scheme and Host.
+    /// The absolute base for links (`next`/`previous`, mailed reset links): the configured
+    /// public URL, else the request's Host — but only a Host `hosts::AllowedHosts` answers
+    /// (the server refuses the others before routing; checked again here so no caller can
+    /// build a link to a host the operator did not list).
     pub fn base_url(&self, req: &poem::Request) -> String {
         let configured = self.config.server.public_url.trim_end_matches('/');
         if !configured.is_empty() {
             return configured.to_owned();
         }
+        let allowed = hosts::AllowedHosts::from_config(&self.config.server);
         let host = req
             .header(poem::http::header::HOST)
-            .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()) && !h.is_empty())
+            .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()) && allowed.allows(h))
             .unwrap_or("localhost");
         format!("http://{host}")
     }

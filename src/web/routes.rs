@@ -135,6 +135,32 @@ fn encode_segment(value: &str, keep_slashes: bool) -> String {
     out
 }
 
+/// Path parameters that are secrets (a reset link's token): never written to the request log.
+const SECRET_PARAMS: &[(&str, &str)] = &[("password_reset_confirm", "token")];
+
+/// The path as the request log may show it: each secret parameter of a route it matches
+/// replaced by `[redacted]`, everything else as it was.
+pub fn redact(path: &str) -> std::borrow::Cow<'_, str> {
+    for (name, param) in SECRET_PARAMS {
+        let pattern: Vec<&str> = self::pattern(name).split('/').collect();
+        let mut segments: Vec<&str> = path.split('/').collect();
+        let matches = pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| p.starts_with(':') || p == s);
+        if matches {
+            for (p, s) in pattern.iter().zip(segments.iter_mut()) {
+                if p.strip_prefix(':') == Some(param) {
+                    *s = "[redacted]";
+                }
+            }
+            return std::borrow::Cow::Owned(segments.join("/"));
+        }
+    }
+    std::borrow::Cow::Borrowed(path)
+}
+
 /// Encodes a query string from pairs, skipping empty values.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
     let mut out = String::new();
@@ -150,6 +176,19 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_tokens_are_redacted_and_other_paths_kept() {
+        assert_eq!(
+            redact("/accounts/password-reset/7/1767000000-abcdef"),
+            "/accounts/password-reset/7/[redacted]"
+        );
+        assert_eq!(
+            redact("/accounts/password-reset"),
+            "/accounts/password-reset"
+        );
+        assert_eq!(redact("/courses/abc"), "/courses/abc");
+    }
 
     #[test]
     fn builds_paths_and_encodes_arguments() {

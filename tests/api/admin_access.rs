@@ -134,7 +134,7 @@ async fn instructors_see_and_change_only_their_own_courses_and_lessons() {
     let ids = small_catalog(&app);
     make_staff(&app, ids.lee, false);
     app.db()
-        .write(|tx| hancup::accounts::perms::add_to_group(tx, ids.lee, "instructors"))
+        .write(|tx| hancup::accounts::perms::add_to_role(tx, ids.lee, "instructors"))
         .unwrap();
     let (client, resp) = admin_login(&app, "lee@example.com").await;
     assert_eq!(resp.status(), 303);

@@ -12,6 +12,13 @@
 //! - `park` (instructor of another course only);
 //! - `staff` (`is_staff`, no permission at all);
 //! - anonymous.
+//!
+//! Also: `q_hidden` (asker's question) and `a_hidden` (helper's answer to `q`), hidden by a
+//! moderator; `q_draft`, `a_draft` and `review_draft`, made while `was-published` (kim's) was
+//! published and left behind when it went back to draft. Every write route is called with an
+//! empty body `{}` too (issue 12, finding 4: `PATCH /answers/{id}` with `{}` answered a hidden
+//! answer to a stranger): an empty body gets exactly what a real change gets — 404 for what the
+//! caller cannot see, 403 for what is not theirs — and never the object.
 
 use serde_json::{json, Value};
 
@@ -55,6 +62,11 @@ struct World {
     a: i64,
     a_gone: i64,
     review: i64,
+    q_hidden: i64,
+    a_hidden: i64,
+    q_draft: i64,
+    a_draft: i64,
+    review_draft: i64,
     asker_device: i64,
     draft_lessons: Vec<i64>,
     certificate: String,
@@ -86,12 +98,27 @@ async fn world(app: &TestApp) -> World {
         .token;
     let mut draft_lessons = Vec::new();
     let mut certificate = String::new();
+    let mut was_published = 0;
     app.exec(|tx| {
+        let f = Fixture { tx };
+        was_published = f.course(
+            "was-published",
+            "다시 초안이 될 강의",
+            "",
+            ids.finance,
+            "beginner",
+            ids.kim,
+            "published",
+            "2026-02-01T00:00:00Z",
+        );
+        f.lesson(was_published, 1, "하나", 60, false);
         for uid in [asker_id, helper_id] {
-            tx.execute(
-                "INSERT INTO enrollments (user_id, course_id) VALUES (?1, ?2)",
-                [uid, ids.growth],
-            )?;
+            for course in [ids.growth, was_published] {
+                tx.execute(
+                    "INSERT INTO enrollments (user_id, course_id) VALUES (?1, ?2)",
+                    [uid, course],
+                )?;
+            }
         }
         tx.execute("UPDATE users SET is_staff = 1 WHERE id = ?1", [staff_id])?;
         let f = Fixture { tx };
@@ -134,13 +161,13 @@ async fn world(app: &TestApp) -> World {
     assert_eq!(status, 200, "{body}");
     certificate.push_str(body["certificate_code"].as_str().expect("certificate"));
 
-    let ask = |title: &'static str| {
+    let ask_in = |slug: &'static str, title: &'static str| {
         let asker = asker.clone();
         async move {
             let (status, q) = app
                 .call(
                     "POST",
-                    "/api/v1/courses/growth-marketing/questions",
+                    &format!("/api/v1/courses/{slug}/questions"),
                     Some(&asker),
                     Some(json!({"title": title, "body": "본문"})),
                 )
@@ -149,9 +176,12 @@ async fn world(app: &TestApp) -> World {
             q["id"].as_i64().unwrap()
         }
     };
+    let ask = |title| ask_in("growth-marketing", title);
     let q = ask("남길 질문").await;
     let q_gone = ask("지울 질문").await;
-    let answer = |text: &'static str| {
+    let q_hidden = ask("숨겨질 질문").await;
+    let q_draft = ask_in("was-published", "초안이 될 강의의 질문").await;
+    let answer_to = |q: i64, text: &'static str| {
         let helper = helper.clone();
         async move {
             let (status, a) = app
@@ -166,8 +196,33 @@ async fn world(app: &TestApp) -> World {
             a["id"].as_i64().unwrap()
         }
     };
+    let answer = |text| answer_to(q, text);
     let a = answer("남길 답변").await;
     let a_gone = answer("지울 답변").await;
+    let a_hidden = answer("숨겨질 답변").await;
+    let a_draft = answer_to(q_draft, "초안이 될 강의의 답변").await;
+    let (status, r_draft) = app
+        .call(
+            "POST",
+            "/api/v1/courses/was-published/reviews",
+            Some(&asker),
+            Some(json!({"rating": 5, "body": "초안이 될 강의의 후기"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{r_draft}");
+    // A moderator hides two posts; the course goes back to draft (both as the admin would).
+    app.exec(|tx| {
+        tx.execute(
+            "UPDATE questions SET is_hidden = 1 WHERE id = ?1",
+            [q_hidden],
+        )?;
+        tx.execute("UPDATE answers SET is_hidden = 1 WHERE id = ?1", [a_hidden])?;
+        tx.execute(
+            "UPDATE courses SET status = 'draft' WHERE id = ?1",
+            [was_published],
+        )?;
+        Ok(())
+    });
     let (status, r) = app
         .call(
             "POST",
@@ -216,6 +271,11 @@ async fn world(app: &TestApp) -> World {
         a,
         a_gone,
         review: r["id"].as_i64().unwrap(),
+        q_hidden,
+        a_hidden,
+        q_draft,
+        a_draft,
+        review_draft: r_draft["id"].as_i64().unwrap(),
         asker_device,
         draft_lessons,
         certificate,
@@ -294,6 +354,94 @@ fn table(w: &World) -> Vec<Row> {
             [404, 404, 404, 200, 404, 404, 404]),
         with_body(row("POST", "/api/v1/courses/{slug}/notices", "/api/v1/courses/growth-marketing/notices".into(),
             [403, 403, 403, 201, 403, 403, 401]), json!({"title": "공지"})),
+        // Empty bodies (`{}`) on every write route that takes one, and the hidden and draft
+        // objects read and written (see the module doc). Rows differing from their neighbours:
+        // - a body the schema refuses (a required field missing) is 400 in the layer before the
+        //   handler, for every caller and every slug or id alike (anonymous callers included when
+        //   the route's schema is read before its auth), so it tells nothing about the object;
+        // - where the handler runs, authorisation comes before validation: outsiders get the
+        //   404/403 a real change gets, only the rightful caller sees the 400;
+        // - an empty PATCH by the rightful caller is a no-op that answers the object (200).
+        with_body(row("PATCH", "/api/v1/courses/{slug}", "/api/v1/courses/secret-draft".into(),
+            [404, 404, 404, 200, 404, 404, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/courses/{slug}", "/api/v1/courses/growth-marketing".into(),
+            [403, 403, 403, 200, 403, 403, 401]), json!({})),
+        // `order` is required by the schema: 400 before anything (the same for any slug).
+        with_body(row("POST", "/api/v1/courses/{slug}/lessons/reorder", "/api/v1/courses/secret-draft/lessons/reorder".into(),
+            [400, 400, 400, 400, 400, 400, 400]), json!({})),
+        with_body(row("POST", "/api/v1/courses/{slug}/lessons", "/api/v1/courses/secret-draft/lessons".into(),
+            [404, 404, 404, 400, 404, 404, 401]), json!({})),
+        with_body(row("POST", "/api/v1/courses/{slug}/lessons", "/api/v1/courses/growth-marketing/lessons".into(),
+            [403, 403, 403, 400, 403, 403, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/courses/{slug}/lessons/{position}", "/api/v1/courses/secret-draft/lessons/1".into(),
+            [404, 404, 404, 200, 404, 404, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/courses/{slug}/lessons/{position}", "/api/v1/courses/growth-marketing/lessons/1".into(),
+            [403, 403, 403, 200, 403, 403, 401]), json!({})),
+        // A published course: the missing title is all there is to say, to anyone logged in.
+        with_body(row("POST", "/api/v1/courses/{slug}/questions", "/api/v1/courses/growth-marketing/questions".into(),
+            [400, 400, 400, 400, 400, 400, 401]), json!({})),
+        // A course back in draft: its questions are gone for everyone, its instructor included
+        // (Q&A lives on published courses only), whatever the body.
+        with_body(row("POST", "/api/v1/courses/{slug}/questions", "/api/v1/courses/was-published/questions".into(),
+            [404, 404, 404, 404, 404, 404, 401]), json!({})),
+        // Hidden: 404 to all but moderators (none here) and its author.
+        row("GET", "/api/v1/questions/{id}", format!("/api/v1/questions/{}", w.q_hidden),
+            [200, 404, 404, 404, 404, 404, 404]),
+        row("GET", "/api/v1/questions/{id}", format!("/api/v1/questions/{}", w.q_draft),
+            [404, 404, 404, 404, 404, 404, 404]),
+        with_body(row("PATCH", "/api/v1/questions/{id}", format!("/api/v1/questions/{q}"),
+            [200, 403, 403, 403, 403, 403, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/questions/{id}", format!("/api/v1/questions/{}", w.q_hidden),
+            [200, 404, 404, 404, 404, 404, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/questions/{id}", format!("/api/v1/questions/{}", w.q_draft),
+            [404, 404, 404, 404, 404, 404, 401]), json!({})),
+        // `body` missing on a visible question: 400 to anyone logged in (nothing to hide).
+        with_body(row("POST", "/api/v1/questions/{id}/answers", format!("/api/v1/questions/{q}/answers"),
+            [400, 400, 400, 400, 400, 400, 401]), json!({})),
+        with_body(row("POST", "/api/v1/questions/{id}/answers", format!("/api/v1/questions/{}/answers", w.q_hidden),
+            [404, 404, 404, 404, 404, 404, 401]), json!({"body": "답"})),
+        with_body(row("POST", "/api/v1/questions/{id}/answers", format!("/api/v1/questions/{}/answers", w.q_draft),
+            [404, 404, 404, 404, 404, 404, 401]), json!({"body": "답"})),
+        // `answer_id` is required by the schema: 400 before anything (the same for any id).
+        with_body(row("POST", "/api/v1/questions/{id}/accept", format!("/api/v1/questions/{q}/accept"),
+            [400, 400, 400, 400, 400, 400, 400]), json!({})),
+        // A hidden answer cannot be accepted by those who cannot see it: 404 where the asker
+        // and the instructor would otherwise succeed, 403 for the rest as for any answer.
+        with_body(row("POST", "/api/v1/questions/{id}/accept", format!("/api/v1/questions/{q}/accept"),
+            [404, 403, 403, 404, 403, 403, 401]), json!({"answer_id": w.a_hidden})),
+        with_body(row("POST", "/api/v1/questions/{id}/accept", format!("/api/v1/questions/{}/accept", w.q_draft),
+            [404, 404, 404, 404, 404, 404, 401]), json!({"answer_id": w.a_draft})),
+        // The attack of finding 4: `{}` answers the answer only to who may change it.
+        with_body(row("PATCH", "/api/v1/answers/{id}", format!("/api/v1/answers/{a}"),
+            [403, 200, 403, 403, 403, 403, 401]), json!({})),
+        // A hidden answer stays visible to its author (who may still edit it), 404 to the rest.
+        with_body(row("PATCH", "/api/v1/answers/{id}", format!("/api/v1/answers/{}", w.a_hidden),
+            [404, 200, 404, 404, 404, 404, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/answers/{id}", format!("/api/v1/answers/{}", w.a_draft),
+            [404, 404, 404, 404, 404, 404, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/answers/{id}", format!("/api/v1/answers/{}", w.a_draft),
+            [404, 404, 404, 404, 404, 404, 401]), json!({"body": "고친 답"})),
+        with_body(row("POST", "/api/v1/courses/{slug}/notices", "/api/v1/courses/growth-marketing/notices".into(),
+            [403, 403, 403, 400, 403, 403, 401]), json!({})),
+        // `rating` missing: 400 to anyone logged in, before the enrolment check (public course).
+        with_body(row("POST", "/api/v1/courses/{slug}/reviews", "/api/v1/courses/growth-marketing/reviews".into(),
+            [400, 400, 400, 400, 400, 400, 401]), json!({})),
+        with_body(row("POST", "/api/v1/courses/{slug}/reviews", "/api/v1/courses/was-published/reviews".into(),
+            [404, 404, 404, 404, 404, 404, 401]), json!({"rating": 5})),
+        with_body(row("PATCH", "/api/v1/reviews/{id}", format!("/api/v1/reviews/{review}"),
+            [200, 403, 403, 403, 403, 403, 401]), json!({})),
+        with_body(row("PATCH", "/api/v1/reviews/{id}", format!("/api/v1/reviews/{}", w.review_draft),
+            [404, 404, 404, 404, 404, 404, 401]), json!({})),
+        row("DELETE", "/api/v1/reviews/{id}", format!("/api/v1/reviews/{}", w.review_draft),
+            [404, 404, 404, 404, 404, 404, 401]),
+        row("DELETE", "/api/v1/answers/{id}", format!("/api/v1/answers/{}", w.a_draft),
+            [404, 404, 404, 404, 404, 404, 401]),
+        row("DELETE", "/api/v1/questions/{id}", format!("/api/v1/questions/{}", w.q_draft),
+            [404, 404, 404, 404, 404, 404, 401]),
+        row("DELETE", "/api/v1/answers/{id}", format!("/api/v1/answers/{}", w.a_hidden),
+            [404, 204, 404, 404, 404, 404, 401]),
+        row("DELETE", "/api/v1/questions/{id}", format!("/api/v1/questions/{}", w.q_hidden),
+            [204, 404, 404, 404, 404, 404, 401]),
         // Reviews: enrolled learners, once; only the author edits or deletes.
         row("GET", "/api/v1/courses/{slug}/reviews", "/api/v1/courses/secret-draft/reviews".into(),
             [404, 404, 404, 200, 404, 404, 404]),

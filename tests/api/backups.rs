@@ -315,6 +315,10 @@ fn check_deploy_names_each_problem_and_passes_once_fixed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     superuser(d, "one@hancup.kr", &[]);
+    use std::os::unix::fs::PermissionsExt;
+    // As an operator's careless copy would leave it (hancup itself creates it 0600).
+    let open = std::fs::Permissions::from_mode(0o644);
+    std::fs::set_permissions(d.join("data/hancup.db"), open).unwrap();
     let out = hancup(
         d,
         &["check", "--deploy"],
@@ -325,8 +329,8 @@ fn check_deploy_names_each_problem_and_passes_once_fixed() {
     for expect in [
         "ERROR   server.debug is on",
         "ERROR   backups are off",
-        "WARNING server.public_url is empty",
-        "readable by other users",
+        "ERROR   server.public_url and server.allowed_hosts are both empty",
+        "open to other users",
         "mail.backend = \"log\"",
     ] {
         assert!(t.contains(expect), "{expect}: {t}");
@@ -348,7 +352,6 @@ fn check_deploy_names_each_problem_and_passes_once_fixed() {
         ("HANCUP_MAIL__SMTP_HOST", "localhost"),
     ];
     assert_eq!(hancup(d, &["backup"], &good).status.code(), Some(0));
-    use std::os::unix::fs::PermissionsExt;
     // As an operator would: `chmod 600 data/hancup.db*` (a -wal left by an earlier command
     // keeps the mode it was made with).
     for entry in std::fs::read_dir(d.join("data")).unwrap().flatten() {

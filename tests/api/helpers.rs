@@ -8,6 +8,22 @@ use rusqlite::params;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// A request slot held by `hold_a_request_slot`; dropping it lets the request finish.
+pub struct SlotHold {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    _request: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SlotHold {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -75,21 +91,43 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Opens a request whose body never finishes, so it holds one of the server's request slots
-    /// (`server.max_concurrent_requests`) until the returned stream is dropped.
-    pub async fn hold_a_request_slot(&self) -> std::net::TcpStream {
-        use std::io::Write;
-        let addr = self.base.trim_start_matches("http://");
-        let mut slow = std::net::TcpStream::connect(addr).unwrap();
-        write!(
-            slow,
-            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-             Transfer-Encoding: chunked\r\n\r\n5\r\n{{\"ema\r\n"
-        )
-        .unwrap();
-        slow.flush().unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        slow
+    /// Holds one of the server's request slots (`server.max_concurrent_requests`) until the
+    /// returned guard is dropped: the database's writer lock is taken, then a registration is
+    /// sent, which is admitted and waits for that lock. (A slow body no longer holds a slot:
+    /// bodies are read before admission.)
+    pub async fn hold_a_request_slot(&self) -> SlotHold {
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+        let db = self.db().clone();
+        let writer = std::thread::spawn(move || {
+            db.write(|_| {
+                locked.send(()).unwrap();
+                let _ = released.recv();
+                Ok::<(), hancup::db::DbError>(())
+            })
+            .unwrap();
+        });
+        is_locked.recv().unwrap();
+        let client = self.client.clone();
+        let url = self.url("/api/v1/auth/register");
+        let request = tokio::spawn(async move {
+            let _ = client
+                .post(url)
+                .json(&serde_json::json!({
+                    "email": "slot-holder@example.kr",
+                    "display_name": "slot",
+                    "password": "correct horse battery staple 7",
+                }))
+                .send()
+                .await;
+        });
+        // Long enough for the registration to be admitted and to reach the lock.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        SlotHold {
+            release: Some(release),
+            writer: Some(writer),
+            _request: request,
+        }
     }
 
     /// A client that keeps cookies, like a browser.

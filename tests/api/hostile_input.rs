@@ -55,12 +55,8 @@ pub async fn writes(app: &TestApp) -> Vec<Write> {
     let p = people(app, &ids);
     // kim teaches; as a member of the instructors group kim may also create courses.
     app.exec(|tx| {
-        hancup::accounts::perms::add_to_group(
-            tx,
-            ids.kim,
-            hancup::accounts::perms::INSTRUCTORS_GROUP,
-        )
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+        hancup::accounts::perms::add_to_role(tx, ids.kim, hancup::accounts::perms::INSTRUCTORS)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
     });
     let (status, q) = app
         .call(

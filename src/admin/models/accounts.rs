@@ -151,6 +151,7 @@ pub static USER: ModelAdmin = ModelAdmin {
         },
         DELETE_SELECTED,
     ],
+    row_rule: Some(crate::accounts::perms::may_manage_user),
     touch: Some("updated_at"),
     password: true,
     ..ModelAdmin::DEFAULT

@@ -2,13 +2,15 @@
 //! (changed, hidden and deleted here, never added: they come from the site), reviews (read and
 //! deleted, never added or edited: they are the learner's words), notices
 //! (site-wide when no course) with the pin actions, and certificates (read and deleted, never
-//! added or edited: completion issues them).
+//! added or edited: completion issues them). Each has an owner rule: an instructor (see
+//! `AdminCtx::owner`) reaches only the rows of the courses they teach; a site-wide notice is
+//! not theirs.
 
 use super::super::registry::ActionKind::Update;
 use super::super::registry::Display::{Bool, Choices, DateTime, Number, Text};
 use super::super::registry::{
-    col, field, l, ActionDef, Choice, Column, Field, Filter, FilterKind, ModelAdmin, SearchField,
-    Widget,
+    col, field, l, ActionDef, Choice, Column, Field, Filter, FilterKind, ModelAdmin, Owner,
+    SearchField, Widget,
 };
 use super::*;
 
@@ -83,6 +85,10 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
         ),
     ],
     actions: &[DELETE_SELECTED],
+    owner: Some(Owner {
+        predicate: "enrollments.course_id IN (SELECT id FROM courses WHERE instructor_id = ?)",
+        column: None,
+    }),
     ..ModelAdmin::DEFAULT
 };
 
@@ -210,6 +216,10 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
     actions: &[DELETE_SELECTED, HIDE, SHOW],
     touch: Some("updated_at"),
     never: &[Action::Add],
+    owner: Some(Owner {
+        predicate: "questions.course_id IN (SELECT id FROM courses WHERE instructor_id = ?)",
+        column: None,
+    }),
     ..ModelAdmin::DEFAULT
 };
 
@@ -275,6 +285,10 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
     actions: &[DELETE_SELECTED, HIDE, SHOW],
     touch: Some("updated_at"),
     never: &[Action::Add],
+    owner: Some(Owner {
+        predicate: "answers.question_id IN (SELECT q.id FROM questions q JOIN courses c ON c.id = q.course_id WHERE c.instructor_id = ?)",
+        column: None,
+    }),
     ..ModelAdmin::DEFAULT
 };
 
@@ -382,6 +396,10 @@ pub static NOTICE: ModelAdmin = ModelAdmin {
             kind: Update("is_pinned = 0"),
         },
     ],
+    owner: Some(Owner {
+        predicate: "notices.course_id IN (SELECT id FROM courses WHERE instructor_id = ?)",
+        column: None,
+    }),
     ..ModelAdmin::DEFAULT
 };
 
@@ -450,6 +468,10 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
     ],
     actions: &[DELETE_SELECTED],
     never: &[Action::Add, Action::Change],
+    owner: Some(Owner {
+        predicate: "reviews.course_id IN (SELECT id FROM courses WHERE instructor_id = ?)",
+        column: None,
+    }),
     ..ModelAdmin::DEFAULT
 };
 
@@ -544,5 +566,9 @@ pub static CERTIFICATE: ModelAdmin = ModelAdmin {
     actions: &[DELETE_SELECTED],
     never: &[Action::Add, Action::Change],
     note: Some("admin.note.certificate"),
+    owner: Some(Owner {
+        predicate: "certificates.course_id IN (SELECT id FROM courses WHERE instructor_id = ?)",
+        column: None,
+    }),
     ..ModelAdmin::DEFAULT
 };

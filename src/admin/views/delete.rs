@@ -44,6 +44,7 @@ pub fn confirm(
     };
     let loaded = state.db.read(|c| -> Result<_, AdminError> {
         let obj = store::load(c, m, id, ctx.owner)?.ok_or(AdminError::NotFound)?;
+        store::may_write(c, m, &ctx.user, id)?;
         Ok((obj.repr, cascade::preview(c, m.table, &[id], ctx.lang)?))
     });
     match loaded {

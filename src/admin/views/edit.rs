@@ -14,7 +14,7 @@ use crate::accounts::perms::Action;
 use crate::accounts::Password;
 use crate::admin::forms::AdminForm;
 use crate::admin::registry::ModelAdmin;
-use crate::admin::save::{parse_submission, save};
+use crate::admin::save::{parse_submission, save, Submission};
 use crate::admin::store::{self, AdminError, NON_FIELD};
 use crate::fields::{FieldError, FieldErrors};
 use crate::web::AppState;
@@ -172,6 +172,22 @@ async fn new_password(
     }
 }
 
+/// Posted inline rows this user may not write: an inline is its own model, so any row needs
+/// the child's view and change permissions, a new row its add, a removed row its delete.
+/// `Forbidden` refuses the whole submission before anything is written.
+fn inline_refusal(ctx: &AdminCtx, sub: &Submission) -> Option<AdminError> {
+    let refused = sub.inlines.iter().any(|inl| {
+        let may = |a| ctx.can(inl.child, a);
+        let may_write = may(Action::View) && may(Action::Change);
+        inl.rows.iter().any(|r| {
+            !may_write
+                || (r.id.is_none() && !may(Action::Add))
+                || (r.delete && !may(Action::Delete))
+        })
+    });
+    refused.then_some(AdminError::Forbidden)
+}
+
 async fn submit(
     state: &AppState,
     req: &Request,
@@ -182,6 +198,13 @@ async fn submit(
 ) -> Response {
     let mut errors = FieldErrors::new();
     let mut sub = parse_submission(m, &form, ctx.is_superuser(), ctx.owner, &mut errors);
+    // An inline the user may not change is left alone (not even renumbered) when nothing was
+    // posted for it, and refused whole when something was.
+    sub.inlines
+        .retain(|inl| !inl.rows.is_empty() || ctx.can(inl.child, Action::Change));
+    if let Some(e) = inline_refusal(ctx, &sub) {
+        return error_page(state, req, ctx, e);
+    }
     if id.is_none() && m.password {
         match new_password(state, &form, &mut errors).await {
             Ok(hash) => sub.password_hash = hash,

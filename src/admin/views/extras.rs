@@ -179,18 +179,19 @@ fn password_gate(
     id: &str,
 ) -> Result<(AdminCtx, &'static ModelAdmin, users::User), Response> {
     let (ctx, m) = gate(req, state, key, Action::Change)?;
-    let target = id
-        .parse::<i64>()
-        .ok()
-        .filter(|_| m.password)
-        .and_then(|id| state.db.read(|c| users::get_user(c, id)).ok().flatten());
+    let Some(id) = id.parse::<i64>().ok().filter(|_| m.password) else {
+        return Err(error_page(state, req, &ctx, AdminError::NotFound));
+    };
+    // The target-row rule (a superuser's password only by a superuser, staff only by a
+    // superset of their permissions); the POST checks it again inside its transaction.
+    let target = state.db.read(|c| -> Result<_, AdminError> {
+        let u = users::get_user(c, id)?.ok_or(AdminError::NotFound)?;
+        store::may_write(c, m, &ctx.user, id)?;
+        Ok(u)
+    });
     match target {
-        // Only a superuser may set a superuser's password.
-        Some(u) if u.is_superuser && !ctx.is_superuser() => {
-            Err(error_page(state, req, &ctx, AdminError::Forbidden))
-        }
-        Some(u) => Ok((ctx, m, u)),
-        None => Err(error_page(state, req, &ctx, AdminError::NotFound)),
+        Ok(u) => Ok((ctx, m, u)),
+        Err(e) => Err(error_page(state, req, &ctx, e)),
     }
 }
 
@@ -262,6 +263,7 @@ pub async fn password_set(
     };
     let (user, tid, repr) = (ctx.user.clone(), target.id, target.email.clone());
     let done = write(&state, move |tx| -> Result<(), AdminError> {
+        store::may_write(tx, m, &user, tid)?;
         users::set_password_hash(tx, tid, &hash)?;
         // A new password ends every session and token of the account.
         sessions::delete_for_user(tx, tid)?;

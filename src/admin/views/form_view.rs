@@ -145,7 +145,8 @@ impl Builder<'_> {
                 autocomplete: true,
             } => {
                 if let Ok(id) = value.parse::<i64>() {
-                    value_label = store::label_of(self.conn, table, label_sql, id)?;
+                    let related = self.ctx.related(table);
+                    value_label = store::label_of(self.conn, table, label_sql, id, related)?;
                 }
                 let target = models::REGISTRY.iter().find(|m| m.table == table);
                 autocomplete_url = target.map(|t| model_url("admin_autocomplete", t, None));
@@ -157,8 +158,10 @@ impl Builder<'_> {
                 autocomplete: false,
             } => {
                 if !self.fk_cache.contains_key(table) {
-                    self.fk_cache
-                        .insert(table, store::choices(self.conn, table, label_sql, 1000)?);
+                    self.fk_cache.insert(
+                        table,
+                        store::choices(self.conn, table, label_sql, 1000, self.ctx.related(table))?,
+                    );
                 }
                 choices = self.fk_cache[table]
                     .iter()
@@ -229,10 +232,16 @@ pub fn build(
     let mut m2m = Vec::new();
     for x in m.m2m {
         let selected = fs.m2m.get(x.name).cloned().unwrap_or_default();
-        let choices: Vec<Value> = store::choices(conn, x.table, x.label_sql, 1000)?
-            .into_iter()
-            .map(|(id, label)| context! { value => id, label, checked => selected.contains(&id) })
-            .collect();
+        let choices: Vec<Value> = store::choices(
+            conn,
+            x.table,
+            x.label_sql,
+            1000,
+            ctx.related(x.table),
+        )?
+        .into_iter()
+        .map(|(id, label)| context! { value => id, label, checked => selected.contains(&id) })
+        .collect();
         m2m.push(context! {
             name => x.name,
             label => x.label.get(lang),
@@ -245,12 +254,26 @@ pub fn build(
         let Some(child) = models::find(inline.model) else {
             continue;
         };
+        // An inline is its own model: without its view permission it is not shown; without
+        // change it is shown read-only and posts nothing; rows are added only with add and
+        // marked for deletion only with delete (the POST checks the same, `inline_refusal`).
+        if !ctx.can(child, Action::View) {
+            continue;
+        }
+        let writable = can_save && ctx.can(child, Action::Change);
+        let (can_add, can_delete) = (
+            writable && ctx.can(child, Action::Add),
+            writable && ctx.can(child, Action::Delete),
+        );
         let fields_of = inline_fields(child, inline);
-        let rows_in = fs
+        let rows_in: InlineRows = fs
             .inline_rows
             .get(inline.model)
             .cloned()
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, id, _)| id.is_some() || can_add)
+            .collect();
         let mut rows = Vec::new();
         for (i, id, delete) in &rows_in {
             let prefix = format!("{}-{i}-", inline.model);
@@ -258,7 +281,7 @@ pub fn build(
             for f in &fields_of {
                 let input = format!("{prefix}{}", f.name);
                 let value = fs.raw.get(&input).cloned().unwrap_or_default();
-                cells.push(b.field(f, &input, &value, !can_save)?);
+                cells.push(b.field(f, &input, &value, !writable)?);
             }
             let order_value = inline
                 .order
@@ -280,7 +303,10 @@ pub fn build(
             label => child.label.get(lang),
             plural => child.plural.get(lang),
             order_field => inline.order,
-            total => rows_in.len(),
+            total => rows_in.iter().map(|(i, _, _)| i + 1).max().unwrap_or(0),
+            writable,
+            can_add,
+            can_delete,
             headers => fields_of.iter().map(|f| f.label.get(lang)).collect::<Vec<_>>(),
             rows,
             template_fields,

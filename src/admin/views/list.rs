@@ -49,7 +49,7 @@ fn filters_view(
             }
             FilterKind::Fk { table, label_sql } => {
                 options.extend(
-                    store::choices(conn, table, label_sql, 100)?
+                    store::choices(conn, table, label_sql, 100, ctx.related(table))?
                         .into_iter()
                         .map(|(id, l)| (id.to_string(), l)),
                 );
@@ -323,6 +323,8 @@ pub async fn run_action(
         let mut objects = Vec::new();
         for id in &ids {
             let obj = store::load(c, m, *id, owner)?.ok_or(AdminError::NotFound)?;
+            // The confirmation page already refuses rows the action could not touch.
+            store::may_write(c, m, &ctx.user, *id)?;
             objects.push(context! { id => obj.id, repr => obj.repr });
         }
         let related = match action.kind {

@@ -24,8 +24,8 @@ use poem::{Request, Response};
 
 use super::models::REGISTRY;
 use super::registry::ModelAdmin;
-use super::store::AdminError;
-use crate::accounts::perms::{self, Action, INSTRUCTORS_GROUP};
+use super::store::{self, AdminError};
+use crate::accounts::perms::{self, Action, INSTRUCTORS};
 use crate::accounts::User;
 use crate::fields::FieldErrors;
 use crate::web::auth::Auth;
@@ -42,7 +42,8 @@ pub struct AdminCtx {
     pub csrf_token: String,
     /// `None` for superusers (everything).
     perms: Option<HashSet<String>>,
-    /// The instructor rule: staff in the instructors group see only what they own.
+    /// The instructor rule: staff in the group holding the instructors role see only what they
+    /// own (`perms::in_role`: the role, not the group's name, which staff may edit).
     pub owner: Option<i64>,
     flash: Vec<(String, String)>,
 }
@@ -84,17 +85,6 @@ pub fn model_url(name: &str, m: &ModelAdmin, id: Option<i64>) -> String {
     }
 }
 
-fn held_codenames(conn: &rusqlite::Connection, user_id: i64) -> rusqlite::Result<HashSet<String>> {
-    conn.prepare_cached(
-        "SELECT p.codename FROM permissions p WHERE p.id IN (
-            SELECT permission_id FROM user_permissions WHERE user_id = ?1
-            UNION SELECT gp.permission_id FROM user_groups ug
-                  JOIN group_permissions gp ON gp.group_id = ug.group_id WHERE ug.user_id = ?1)",
-    )?
-    .query_map([user_id], |r| r.get(0))?
-    .collect()
-}
-
 impl AdminCtx {
     /// The gate: a staff user gets a context; anyone else an answer (login or refusal).
     pub fn gate(req: &Request, state: &AppState) -> Result<AdminCtx, Response> {
@@ -123,8 +113,8 @@ impl AdminCtx {
             if user.is_superuser {
                 return Ok((None, false));
             }
-            let held = held_codenames(c, user.id)?;
-            let instructor = perms::in_group(c, user.id, INSTRUCTORS_GROUP)
+            let held = perms::held_codenames(c, user.id)?;
+            let instructor = perms::in_role(c, user.id, INSTRUCTORS)
                 .map_err(|e| AdminError::Db(crate::db::DbError::Join(e.to_string())))?;
             Ok((Some(held), instructor))
         });
@@ -173,6 +163,21 @@ impl AdminCtx {
             Ok(())
         } else {
             Err(AdminError::Forbidden)
+        }
+    }
+
+    /// How this user may see rows of `table` named on a page they did not ask for (a foreign
+    /// key's label, choices, filter options): not at all without the view permission of its
+    /// registered model, within its owner rule for instructors. Unregistered tables (the
+    /// permission codenames) are plain metadata.
+    pub fn related(&self, table: &str) -> store::Related {
+        match REGISTRY.iter().find(|m| m.table == table) {
+            None => store::Related::All,
+            Some(m) if !self.can(m, Action::View) => store::Related::Hidden,
+            Some(m) => match (m.owner, self.owner) {
+                (Some(rule), Some(user)) => store::Related::Owned(rule.predicate, user),
+                _ => store::Related::All,
+            },
         }
     }
 

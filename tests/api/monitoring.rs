@@ -1,0 +1,89 @@
+//! What operators alert on (issue 14 defect 4): every `hancup_*` metric named in the shipped
+//! Prometheus rules (`deploy/alerts.yml`) and Grafana dashboard (`deploy/grafana-dashboard.json`)
+//! exists in `/metrics`; overload 503s have their own route label; API routes carry their
+//! OpenAPI template; with no backup the backup age is +Inf, so the age alert fires.
+
+use std::collections::BTreeSet;
+
+use crate::helpers::{spawn_app, spawn_with};
+
+const ALERTS: &str = include_str!("../../deploy/alerts.yml");
+const DASHBOARD: &str = include_str!("../../deploy/grafana-dashboard.json");
+
+/// Every `hancup_…` identifier in `text`.
+fn metric_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("hancup_") {
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        if !tail[..end].ends_with('_') {
+            names.insert(tail[..end].to_owned());
+        }
+        rest = &tail[end..];
+    }
+    names
+}
+
+/// Metric names in the text format, histogram series (`_bucket`, `_sum`, `_count`) included.
+fn exported(metrics: &str) -> BTreeSet<String> {
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split(['{', ' ']).next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_metric_in_the_shipped_rules_and_dashboard_is_exported() {
+    let app = spawn_app().await;
+    app.get("/courses").await;
+    app.get("/courses").await;
+    let (_, metrics) = app.get_text("/metrics").await;
+    let have = exported(&metrics);
+    let dashboard: serde_json::Value = serde_json::from_str(DASHBOARD).expect("dashboard JSON");
+    assert!(dashboard["panels"].as_array().unwrap().len() >= 10);
+    let mut wanted = metric_names(ALERTS);
+    wanted.extend(metric_names(DASHBOARD));
+    assert!(wanted.len() >= 15, "{wanted:?}");
+    let missing: Vec<_> = wanted.iter().filter(|n| !have.contains(*n)).collect();
+    assert!(missing.is_empty(), "named but not exported: {missing:?}");
+    // Without any backup the age is +Inf, so `hancup_backup_age_seconds > …` fires.
+    let age = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hancup_backup_age_seconds "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert_eq!(age, Some(f64::INFINITY), "{metrics}");
+}
+
+#[tokio::test]
+async fn overload_refusals_and_api_routes_are_labelled_by_what_they_are() {
+    let app = spawn_with(|c| c.server.max_concurrent_requests = 1).await;
+    let held = app.hold_a_request_slot().await;
+    assert_eq!(app.get("/api/v1/questions/7").await.status(), 503);
+    drop(held);
+    let freed = std::time::Instant::now();
+    while app.get("/api/v1/questions/7").await.status() == 503 {
+        assert!(freed.elapsed() < std::time::Duration::from_secs(10));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (_, metrics) = app.get_text("/metrics").await;
+    assert!(
+        metrics.contains("route=\"overloaded\",status=\"503\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("route=\"/api/v1/questions/{id}\""),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(":param0"), "{metrics}");
+    for name in [
+        "hancup_db_writer_lock_wait_seconds_count",
+        "hancup_hash_pool_refused_total",
+        "hancup_process_open_fds",
+    ] {
+        assert!(exported(&metrics).contains(name), "{name}");
+    }
+}

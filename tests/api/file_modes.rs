@@ -88,6 +88,9 @@ async fn secrets_on_disk_are_private_whatever_the_umask() {
             "email": "modes@example.kr",
             "display_name": "모드",
             "password": "창업은 한 컵의 커피에서",
+            "accept_terms": true,
+            "accept_privacy": true,
+            "age_14_or_older": true,
         }))
         .send()
         .await

@@ -117,6 +117,9 @@ impl TestApp {
                     "email": "slot-holder@example.kr",
                     "display_name": "slot",
                     "password": "correct horse battery staple 7",
+                    "accept_terms": true,
+                    "accept_privacy": true,
+                    "age_14_or_older": true,
                 }))
                 .send()
                 .await;

@@ -395,6 +395,9 @@ async fn serve_runs_under_the_units_own_sandbox() {
             "email": "sandbox@example.kr",
             "display_name": "샌드박스",
             "password": "창업은 한 컵의 커피에서",
+            "accept_terms": true,
+            "accept_privacy": true,
+            "age_14_or_older": true,
         }))
         .send()
         .await

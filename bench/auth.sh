@@ -189,7 +189,8 @@ python3 - "$tmp" "$BENCH_EMAIL" "$BENCH_NAME" "$BENCH_PASSWORD" <<'PY'
 import json, os, sys
 tmp, email, name, password = sys.argv[1:]
 with open(os.path.join(tmp, "register.json"), "w", encoding="utf-8") as f:
-    json.dump({"email": email, "display_name": name, "password": password}, f, ensure_ascii=False)
+    json.dump({"email": email, "display_name": name, "password": password,
+               "accept_terms": True, "accept_privacy": True, "age_14_or_older": True}, f, ensure_ascii=False)
 with open(os.path.join(tmp, "login.json"), "w", encoding="utf-8") as f:
     json.dump({"email": email, "password": password}, f, ensure_ascii=False)
 PY

@@ -37,7 +37,7 @@ def call(method, path, body=None, token=None):
                                  headers={"Content-Type": "application/json", **({"Authorization": "Bearer " + token} if token else {})})
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"null")
-tokens = [call("POST", "/api/v1/auth/register", {"email": f"bench{i}@example.kr", "display_name": f"벤치{i}", "password": "창업은 한 컵의 커피에서"})["token"] for i in range(100)]
+tokens = [call("POST", "/api/v1/auth/register", {"email": f"bench{i}@example.kr", "display_name": f"벤치{i}", "password": "창업은 한 컵의 커피에서", "accept_terms": True, "accept_privacy": True, "age_14_or_older": True})["token"] for i in range(100)]
 slugs = [c["slug"] for page in range(1, 5) for c in call("GET", f"/api/v1/courses?page_size=100&page={page}")["results"]]
 with open(f"{tmp}/enroll.txt", "w") as f:
     for i, t in enumerate(tokens):

@@ -2,38 +2,39 @@
 //! reading `/api/openapi.json`) whose heavy parts — Swagger UI's script and stylesheet, taken
 //! from poem-openapi's bundled copy, and the start-up script — are served from
 //! `/api/docs/<version>/<file>`, where the version is a hash of the contents: those answers are
-//! cached for a year as immutable, and every large body is gzip-compressed once at start and
-//! sent compressed to clients that accept it.
+//! cached for a year as immutable, and every large body is gzip-compressed once, in the
+//! background after the first client that accepts gzip asks, and sent compressed from then on.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use poem::http::{header, HeaderValue, StatusCode};
 use poem::{Request, Response};
 use sha2::{Digest, Sha256};
 
-/// One body, as is and gzip-compressed.
+/// One body, as is and — once a background thread has compressed it — gzip-compressed.
+/// Compressing the docs takes seconds in a debug build, so it never delays start-up or runs on
+/// the async executor, and starts only when a client first asks for gzip; until it is done the
+/// body goes out uncompressed.
 struct Body {
     plain: Arc<[u8]>,
-    gzip: Arc<[u8]>,
+    gzip: Packed,
     content_type: &'static str,
 }
 
 impl Body {
     fn new(plain: Vec<u8>, content_type: &'static str) -> Body {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to memory cannot fail.
-        let _ = gz.write_all(&plain);
-        let gzip = gz.finish().unwrap_or_default();
+        let plain: Arc<[u8]> = plain.into();
+        let gzip = compressed(&plain);
         Body {
-            plain: plain.into(),
-            gzip: gzip.into(),
+            plain,
+            gzip,
             content_type,
         }
     }
 
-    /// The body for this request: compressed when the client accepts gzip.
+    /// The body for this request: compressed when the client accepts gzip and it is ready.
     fn answer(&self, req: &Request, cache_control: &'static str) -> Response {
         let gzip_ok = req
             .header(header::ACCEPT_ENCODING)
@@ -43,14 +44,89 @@ impl Body {
             .content_type(self.content_type)
             .header(header::CACHE_CONTROL, cache_control)
             .header(header::VARY, "Accept-Encoding");
-        let body: &[u8] = if gzip_ok && !self.gzip.is_empty() {
-            resp = resp.header(header::CONTENT_ENCODING, "gzip");
-            &self.gzip
+        let packed = if gzip_ok {
+            self.gzip.get_or_start(&self.plain)
         } else {
-            &self.plain
+            None
+        };
+        let body: &[u8] = match packed {
+            Some(packed) => {
+                resp = resp.header(header::CONTENT_ENCODING, "gzip");
+                packed
+            }
+            None => &self.plain,
         };
         resp.body(body.to_vec())
     }
+
+    /// Starts compressing and waits until the copy exists (tests).
+    #[cfg(test)]
+    fn packed(&self) -> &[u8] {
+        loop {
+            if let Some(p) = self.gzip.get_or_start(&self.plain) {
+                return p;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+/// A gzip copy of one content, made by a background thread the first time a client that accepts
+/// gzip asks for it (never at start-up: a debug build takes seconds of CPU for the docs), and
+/// filled in once done.
+struct PackedSlot {
+    started: std::sync::Once,
+    packed: OnceLock<Vec<u8>>,
+}
+
+impl Default for PackedSlot {
+    fn default() -> PackedSlot {
+        PackedSlot {
+            started: std::sync::Once::new(),
+            packed: OnceLock::new(),
+        }
+    }
+}
+
+type Packed = Arc<PackedSlot>;
+
+impl PackedSlot {
+    /// The compressed copy if ready; otherwise starts making it (once) and answers `None`.
+    fn get_or_start(self: &Arc<Self>, plain: &Arc<[u8]>) -> Option<&[u8]> {
+        if let Some(p) = self.packed.get() {
+            return Some(p);
+        }
+        self.started.call_once(|| {
+            let (input, slot) = (plain.clone(), self.clone());
+            let spawned = std::thread::Builder::new()
+                .name("docs-gzip".into())
+                .spawn(move || {
+                    let mut gz =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    // Writing to memory cannot fail.
+                    if gz.write_all(&input).is_ok() {
+                        if let Ok(packed) = gz.finish() {
+                            let _ = slot.packed.set(packed);
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "the API docs are served uncompressed");
+            }
+        });
+        None
+    }
+}
+
+/// The slot for `plain`'s gzip copy, shared by every app in the process (tests build many).
+fn compressed(plain: &Arc<[u8]>) -> Packed {
+    static SLOTS: OnceLock<Mutex<HashMap<[u8; 32], Packed>>> = OnceLock::new();
+    let key: [u8; 32] = Sha256::digest(plain).into();
+    let mut slots = SLOTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    slots.entry(key).or_default().clone()
 }
 
 /// A year, as immutable: the URL changes whenever the contents do.
@@ -154,5 +230,22 @@ impl Docs {
             HeaderValue::from_static("nosniff"),
         );
         Some(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assets_are_served_plain_and_compressed_in_the_background() {
+        let big = "swagger ".repeat(200_000);
+        let html = format!(
+            "<style charset=\"UTF-8\">{big}</style><script charset=\"UTF-8\">{big}</script>"
+        );
+        let docs = Docs::build(&html, "{}", "/api/openapi.json", "/", "/static/favicon.svg");
+        let js = &docs.assets["swagger-ui-bundle.js"];
+        assert_eq!(js.plain.len(), big.len());
+        assert!(js.packed().len() < big.len() / 10);
     }
 }

@@ -205,7 +205,8 @@ fn fill(tx: &Transaction<'_>, opts: &SeedOptions) -> Result<SeedReport, SeedErro
                 insert_lesson.execute(params![
                     course_id,
                     pos as i64,
-                    format!("{pos}. {lt}"),
+                    // The number is the position, which pages show ("1강"): not in the title too.
+                    lt,
                     format!("## {lt}\n\n{para}\n\n- 핵심 정리\n- 실습 과제\n"),
                     video,
                     rng.random_range(180..1800),

@@ -90,7 +90,14 @@ pub async fn authenticate<E: Endpoint>(next: E, mut req: Request) -> Result<Resp
     let personal = auth.user().is_some() && !is_shared_asset(req.uri().path());
     req.extensions_mut().insert(auth);
     let mut resp = next.call(req).await.map(IntoResponse::into_response)?;
-    if personal {
+    // A content-addressed asset (`immutable`, e.g. the API docs' Swagger files) is the same
+    // for everyone, logged in or not; it keeps its year-long caching.
+    let shared = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("immutable"));
+    if personal && !shared {
         resp.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("private, no-store"),

@@ -402,6 +402,22 @@ async fn logged_in_answers_are_never_stored_by_a_cache() {
             .unwrap_or_default();
         assert!(!cc.contains("private"), "{path} anonymous: {cc}");
     }
+    // The API docs' content-hashed Swagger files are the same for everyone: a logged-in
+    // browser still caches them for good.
+    let page = browser.get(app.url("/api/docs")).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    let asset = html
+        .split('"')
+        .find(|s| s.starts_with("/api/docs/") && s.ends_with(".js"))
+        .expect("a versioned docs script")
+        .to_owned();
+    let resp = browser.get(app.url(&asset)).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{asset}");
+    let cc = resp.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(
+        cc.contains("immutable") && !cc.contains("no-store"),
+        "{asset}: {cc}"
+    );
 }
 
 #[test]

@@ -117,7 +117,8 @@ def client(n):
     while time.time() < stop_at:
         i += 1
         email = f"{tag}-{n}-{i}@load.example"
-        body = json.dumps({"email": email, "display_name": "load", "password": "창업은 한 컵의 커피에서", "accept_terms": True, "accept_privacy": True, "age_14_or_older": True}).encode()
+        body = json.dumps({"email": email, "display_name": "load", "password": "창업은 한 컵의 커피에서",
+                           "accept_terms": True, "accept_privacy": True, "age_14_or_older": True}).encode()
         req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/register", body,
                                      {"Content-Type": "application/json"})
         try:

@@ -141,6 +141,9 @@ async fn database_errors_are_counted_by_kind() {
             "email": "busy@example.kr",
             "display_name": "바쁨",
             "password": "창업은 한 컵의 커피에서",
+            "accept_terms": true,
+            "accept_privacy": true,
+            "age_14_or_older": true,
         }))
         .send()
         .await

@@ -422,3 +422,144 @@ async fn serve_runs_under_the_units_own_sandbox() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The unit's mount-namespace lines, as bubblewrap builds them: `ProtectSystem=strict` (the whole
+/// tree read-only), `StateDirectory=` (the one writable directory), `PrivateTmp=`, `ProtectHome=`,
+/// `PrivateDevices=`, `ProtectProc=`/`ProcSubset=` (a fresh pid namespace and its own /proc) and
+/// `ProtectHostname=`. systemd is not PID 1 here, so bubblewrap stands in for it; `.ci/run`
+/// installs it and sets `HANCUP_REQUIRE_BWRAP=1`, elsewhere the test says it was skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_inside_the_units_mount_namespace() {
+    let lines = service_lines();
+    let get = |key: &str| lines.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    for (key, value) in [
+        ("ProtectSystem", "strict"),
+        ("ProtectHome", "yes"),
+        ("PrivateTmp", "yes"),
+        ("PrivateDevices", "yes"),
+        ("ProtectProc", "invisible"),
+        ("ProcSubset", "pid"),
+        ("ProtectHostname", "yes"),
+        ("StateDirectory", "hancup"),
+    ] {
+        assert_eq!(
+            get(key).as_deref(),
+            Some(value),
+            "the unit's {key}= changed"
+        );
+    }
+    if Command::new("bwrap").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("HANCUP_REQUIRE_BWRAP").is_none(),
+            "bubblewrap (bwrap) is required here"
+        );
+        eprintln!("skipped: bubblewrap (bwrap) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let state_arg = state.to_str().unwrap();
+    let mut cmd = Command::new("bwrap");
+    cmd.args(["--ro-bind", "/", "/"])
+        .args(["--tmpfs", "/tmp"])
+        .args(["--bind", state_arg, state_arg])
+        .args(["--tmpfs", "/home", "--tmpfs", "/root"])
+        .args(["--dev", "/dev"])
+        .args(["--unshare-pid", "--proc", "/proc"])
+        .args(["--unshare-uts", "--unshare-ipc", "--die-with-parent"])
+        .args(["--chdir", state_arg])
+        .arg(env!("CARGO_BIN_EXE_hancup"))
+        .arg("serve")
+        .env("HANCUP_DATABASE__PATH", state.join("hancup.db"))
+        .env("HANCUP_BACKUP__DIR", state.join("backups"))
+        .env("HANCUP_BACKUP__INTERVAL_MINUTES", "1")
+        .env("HANCUP_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "serve died in the unit's mount namespace: {status:?}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status() == 200 {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "/readyz never answered 200"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let resp = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({
+            "email": "mounts@example.kr",
+            "display_name": "마운트",
+            "password": "창업은 한 컵의 커피에서",
+            "accept_terms": true,
+            "accept_privacy": true,
+            "age_14_or_older": true,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "a write inside the state directory");
+    // The scheduled backup at start (interval 1 minute, none yet) lands in the state directory.
+    let started = Instant::now();
+    while std::fs::read_dir(state.join("backups"))
+        .map(|d| d.count() == 0)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no backup was written inside the state directory"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // SIGTERM to hancup itself (bubblewrap does not forward signals), as systemd sends it.
+    let server = descendant_running(child.id(), env!("CARGO_BIN_EXE_hancup"))
+        .expect("hancup among bubblewrap's descendants");
+    unsafe { libc::kill(server as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "serve in the mount namespace ends cleanly on SIGTERM: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The pid of a descendant of `pid` whose executable is `exe`.
+fn descendant_running(pid: u32, exe: &str) -> Option<u32> {
+    let exe = std::fs::canonicalize(exe).ok()?;
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        if std::fs::read_link(format!("/proc/{p}/exe")).ok().as_ref() == Some(&exe) {
+            return Some(p);
+        }
+        let children = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children"));
+        todo.extend(
+            children
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok()),
+        );
+    }
+    None
+}

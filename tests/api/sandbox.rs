@@ -465,16 +465,22 @@ async fn serve_runs_inside_the_units_mount_namespace() {
         .unwrap()
         .port();
     let state_arg = state.to_str().unwrap();
+    let bin = env!("CARGO_BIN_EXE_hancup");
+    let src = env!("CARGO_MANIFEST_DIR");
     let mut cmd = Command::new("bwrap");
     cmd.args(["--ro-bind", "/", "/"])
         .args(["--tmpfs", "/tmp"])
+        // The binary stays visible wherever the build put it (a clone under /tmp, say), and so
+        // does the source tree, which a debug build's rust-embed reads its assets from.
+        .args(["--ro-bind", bin, bin])
+        .args(["--ro-bind", src, src])
         .args(["--bind", state_arg, state_arg])
         .args(["--tmpfs", "/home", "--tmpfs", "/root"])
         .args(["--dev", "/dev"])
         .args(["--unshare-pid", "--proc", "/proc"])
         .args(["--unshare-uts", "--unshare-ipc", "--die-with-parent"])
         .args(["--chdir", state_arg])
-        .arg(env!("CARGO_BIN_EXE_hancup"))
+        .arg(bin)
         .arg("serve")
         .env("HANCUP_DATABASE__PATH", state.join("hancup.db"))
         .env("HANCUP_BACKUP__DIR", state.join("backups"))

@@ -22,7 +22,8 @@ import re
 import sys
 
 METHODS = ("get", "put", "post", "patch", "delete")
-SAMPLE = re.compile(r'^hancup_http_requests_total\{(?P<labels>[^}]*)\}\s+(?P<count>\S+)$')
+# Route labels hold braces (`/api/v1/courses/{slug}`): the label set runs to the LAST `}`.
+SAMPLE = re.compile(r'^hancup_http_requests_total\{(?P<labels>.*)\}\s+(?P<count>\S+)$')
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 

@@ -56,7 +56,11 @@ async fn failed_logins_lock_out_with_retry_after_and_a_success_resets() {
 async fn the_lockout_grows_with_each_further_failure() {
     let app = spawn_with(|c| {
         c.auth.account_failure_limit = 2;
-        c.auth.lockout_base_seconds = 1;
+        // Long enough that no lock runs out while the next guess is hashed on a loaded machine
+        // (a 1 s lock did, and the extra checked guess doubled every length); the test ages the
+        // rows instead of waiting.
+        c.auth.lockout_base_seconds = 30;
+        c.auth.lockout_max_seconds = 3600;
     })
     .await;
     let wrong = json!({"email": "grow@example.kr", "password": "wrong password!"});
@@ -89,7 +93,7 @@ async fn the_lockout_grows_with_each_further_failure() {
     }
     assert_eq!(
         waits,
-        [1, 2, 4],
+        [30, 60, 120],
         "an unknown e-mail is locked out like a real one"
     );
 }

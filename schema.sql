@@ -476,3 +476,11 @@ CREATE TABLE consents (
     accepted_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (user_id, kind)
 ) WITHOUT ROWID;
+
+-- migration: 10 lesson sections
+-- A course's curriculum reads in parts ("오리엔테이션", "핵심 실습", …): each lesson names the
+-- section it belongs to, and consecutive lessons with the same name form one group on the course
+-- page. Empty means "no section" (those lessons are listed without a heading). A name, not a
+-- table: reordering lessons can never leave a section pointing at nothing, and renaming a part is
+-- one UPDATE of its lessons.
+ALTER TABLE lessons ADD COLUMN section TEXT NOT NULL DEFAULT '' CHECK (length(section) <= 100);

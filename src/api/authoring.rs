@@ -60,6 +60,9 @@ pub struct LessonWrite {
     /// 0–86,400.
     pub duration_seconds: Option<i64>,
     pub is_preview: Option<bool>,
+    /// The curriculum part (≤ 100 characters); consecutive lessons with the same name are shown
+    /// as one part. Empty: none.
+    pub section: Option<String>,
 }
 
 impl From<LessonWrite> for LessonInput {
@@ -70,6 +73,7 @@ impl From<LessonWrite> for LessonInput {
             video_url: w.video_url,
             duration_seconds: w.duration_seconds,
             is_preview: w.is_preview,
+            section: w.section,
         }
     }
 }

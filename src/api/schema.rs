@@ -102,6 +102,9 @@ pub struct LessonOutline {
     pub duration_seconds: i64,
     /// Open to visitors who are not enrolled.
     pub is_preview: bool,
+    /// The curriculum part this lesson belongs to (consecutive lessons with the same name form
+    /// one part); empty: none.
+    pub section: String,
 }
 
 #[derive(Debug, Object)]
@@ -131,6 +134,7 @@ impl From<catalog::CourseDetail> for CourseDetail {
                     title: l.title,
                     duration_seconds: l.duration_seconds,
                     is_preview: l.is_preview,
+                    section: l.section,
                 })
                 .collect(),
         }

@@ -75,6 +75,8 @@ pub struct LessonOutline {
     pub title: String,
     pub duration_seconds: i64,
     pub is_preview: bool,
+    /// The curriculum part the lesson belongs to; empty: none.
+    pub section: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,5 +113,72 @@ impl<T> Page<T> {
     }
     pub fn has_previous(&self) -> bool {
         self.number > 1
+    }
+}
+
+/// One part of a curriculum: consecutive lessons that name the same section.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurriculumPart<'a> {
+    /// The section's name; empty for lessons that name none.
+    pub title: &'a str,
+    pub lessons: &'a [LessonOutline],
+    pub duration_seconds: i64,
+}
+
+/// Groups lessons (in position order) into parts: a new part starts wherever the section name
+/// changes, so a name used twice apart makes two parts, as the author ordered them.
+pub fn curriculum_parts(lessons: &[LessonOutline]) -> Vec<CurriculumPart<'_>> {
+    lessons
+        .chunk_by(|a, b| a.section == b.section)
+        .map(|chunk| CurriculumPart {
+            title: &chunk[0].section,
+            lessons: chunk,
+            duration_seconds: chunk.iter().map(|l| l.duration_seconds).sum(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lesson(position: i64, section: &str) -> LessonOutline {
+        LessonOutline {
+            id: position,
+            position,
+            title: format!("수업 {position}"),
+            duration_seconds: 60,
+            is_preview: false,
+            section: section.into(),
+        }
+    }
+
+    #[test]
+    fn parts_follow_the_section_names_in_order() {
+        let lessons = [
+            lesson(1, "오리엔테이션"),
+            lesson(2, "오리엔테이션"),
+            lesson(3, "핵심 실습"),
+            lesson(4, ""),
+            lesson(5, "오리엔테이션"),
+        ];
+        let parts = curriculum_parts(&lessons);
+        let shape: Vec<(&str, Vec<i64>, i64)> = parts
+            .iter()
+            .map(|p| {
+                let positions = p.lessons.iter().map(|l| l.position).collect();
+                (p.title, positions, p.duration_seconds)
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("오리엔테이션", vec![1, 2], 120),
+                ("핵심 실습", vec![3], 60),
+                ("", vec![4], 60),
+                ("오리엔테이션", vec![5], 60),
+            ]
+        );
+        assert!(curriculum_parts(&[]).is_empty());
     }
 }

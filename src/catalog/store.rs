@@ -190,7 +190,7 @@ pub fn course_detail(conn: &Connection, slug: &str) -> Result<CourseDetail, Cata
         .ok_or(CatalogError::NotFound)?;
     let lessons = conn
         .prepare_cached(
-            "SELECT id, position, title, duration_seconds, is_preview FROM lessons \
+            "SELECT id, position, title, duration_seconds, is_preview, section FROM lessons \
              WHERE course_id = ?1 ORDER BY position",
         )?
         .query_map(params![summary.id], |r| {
@@ -200,6 +200,7 @@ pub fn course_detail(conn: &Connection, slug: &str) -> Result<CourseDetail, Cata
                 title: r.get(2)?,
                 duration_seconds: r.get(3)?,
                 is_preview: r.get(4)?,
+                section: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

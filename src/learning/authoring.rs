@@ -20,6 +20,7 @@ pub const MAX_DESCRIPTION: usize = 50_000;
 pub const MAX_LESSON_BODY: usize = 100_000;
 pub const MAX_VIDEO_URL: usize = 500;
 pub const MAX_DURATION: i64 = 86_400;
+pub const MAX_SECTION: usize = 100;
 
 /// Course fields as sent; `None` leaves a field unchanged (required ones on create).
 #[derive(Debug, Default, Clone)]
@@ -40,6 +41,7 @@ pub struct LessonInput {
     pub video_url: Option<String>,
     pub duration_seconds: Option<i64>,
     pub is_preview: Option<bool>,
+    pub section: Option<String>,
 }
 
 fn parse_slug(errors: &mut FieldErrors, value: Option<&str>) -> Option<String> {
@@ -281,6 +283,10 @@ fn parse_lesson(input: &LessonInput, creating: bool) -> Result<LessonInput, Lear
             None
         }
     });
+    let section = input
+        .section
+        .as_deref()
+        .and_then(|s| optional_text(&mut errors, "section", Some(s), MAX_SECTION));
     if let Some(d) = input.duration_seconds {
         if d < 0 {
             errors.push("duration_seconds", FieldError::min_value(0));
@@ -297,6 +303,7 @@ fn parse_lesson(input: &LessonInput, creating: bool) -> Result<LessonInput, Lear
         video_url,
         duration_seconds: input.duration_seconds,
         is_preview: input.is_preview,
+        section,
     })
 }
 
@@ -313,8 +320,8 @@ pub fn add_lesson(
         .prepare_cached("SELECT COALESCE(MAX(position), 0) + 1 FROM lessons WHERE course_id = ?1")?
         .query_row([course.id], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO lessons (course_id, position, title, body, video_url, duration_seconds, is_preview) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO lessons (course_id, position, title, body, video_url, duration_seconds, is_preview, section) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         course.id,
@@ -323,7 +330,8 @@ pub fn add_lesson(
         l.body.unwrap_or_default(),
         l.video_url.unwrap_or_default(),
         l.duration_seconds.unwrap_or(0),
-        l.is_preview.unwrap_or(false)
+        l.is_preview.unwrap_or(false),
+        l.section.unwrap_or_default()
     ])?;
     Ok((course, position))
 }
@@ -341,10 +349,10 @@ pub fn update_lesson(
         .prepare_cached(
             "UPDATE lessons SET title = COALESCE(?3, title), body = COALESCE(?4, body), \
              video_url = COALESCE(?5, video_url), duration_seconds = COALESCE(?6, duration_seconds), \
-             is_preview = COALESCE(?7, is_preview), updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             is_preview = COALESCE(?7, is_preview), section = COALESCE(?8, section), updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
              WHERE course_id = ?1 AND position = ?2",
         )?
-        .execute(params![course.id, position, l.title, l.body, l.video_url, l.duration_seconds, l.is_preview])?;
+        .execute(params![course.id, position, l.title, l.body, l.video_url, l.duration_seconds, l.is_preview, l.section])?;
     if changed == 0 {
         return Err(LearningError::NotFound);
     }

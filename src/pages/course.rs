@@ -109,6 +109,7 @@ pub fn course_page(
         None => (Value::UNDEFINED, Value::UNDEFINED, None),
     };
     let data = context! {
+        parts => Value::from_serialize(catalog::curriculum_parts(&detail.lessons)),
         course => Value::from_serialize(&detail),
         notices,
         reviews => reviews.results,

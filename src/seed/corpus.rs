@@ -126,6 +126,16 @@ pub const PARAGRAPHS: &[&str] = &[
     "실습 자료는 강의 페이지에서 내려받을 수 있으며, 질문은 Q&A 게시판에 남겨 주세요.",
 ];
 
+/// Curriculum parts, in order; a seeded course groups its lessons five to a part.
+pub const SECTIONS: &[&str] = &[
+    "오리엔테이션",
+    "기초 다지기",
+    "핵심 실습",
+    "실전 사례",
+    "심화 전략",
+    "정리와 다음 단계",
+];
+
 pub const LESSON_TITLES: &[&str] = &[
     "오리엔테이션",
     "핵심 개념 이해하기",

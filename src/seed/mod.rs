@@ -155,8 +155,8 @@ fn fill(tx: &Transaction<'_>, opts: &SeedOptions) -> Result<SeedReport, SeedErro
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
         )?;
         let mut insert_lesson = tx.prepare_cached(
-            "INSERT INTO lessons (course_id, position, title, body, video_url, duration_seconds, is_preview) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO lessons (course_id, position, title, body, video_url, duration_seconds, is_preview, section) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for n in 1..=opts.courses {
             let cat = rng.random_range(0..category_ids.len());
@@ -210,7 +210,10 @@ fn fill(tx: &Transaction<'_>, opts: &SeedOptions) -> Result<SeedReport, SeedErro
                     format!("## {lt}\n\n{para}\n\n- 핵심 정리\n- 실습 과제\n"),
                     video,
                     rng.random_range(180..1800),
-                    pos <= 2
+                    pos <= 2,
+                    // Parts of five lessons, named without drawing from `rng` (the other
+                    // columns of a seed stay what they were before sections existed).
+                    corpus::SECTIONS[((pos - 1) / 5) as usize % corpus::SECTIONS.len()]
                 ])?;
             }
             report.lessons += count;

@@ -34,7 +34,9 @@ impl Templates {
             messages.get(render_lang(state), key)
         });
         env.add_function("url", url);
-        env.add_filter("duration", duration);
+        env.add_filter("duration", |state: &State, seconds: i64| {
+            lesson_length(render_lang(state), seconds)
+        });
         env.add_filter("thousands", thousands);
         env.add_filter("label", label);
         let t = time.clone();
@@ -160,6 +162,16 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// A lesson's length as its row shows it: a player's `m:ss` under an hour, words from an hour
+/// on ("1시간 2분", not "1:02:03", which Korean readers take for a time of day).
+pub fn lesson_length(lang: Lang, seconds: i64) -> String {
+    if seconds >= 3600 {
+        long_duration(lang, seconds)
+    } else {
+        duration(seconds)
+    }
+}
+
 /// 13200 → "13,200", as Korean and English both write counts.
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -200,6 +212,10 @@ mod tests {
         assert_eq!(super::duration(75), "1:15");
         assert_eq!(super::duration(3723), "1:02:03");
         assert_eq!(super::duration(-5), "0:00");
+        use crate::web::i18n::Lang;
+        assert_eq!(super::lesson_length(Lang::Ko, 1053), "17:33");
+        assert_eq!(super::lesson_length(Lang::Ko, 3723), "1시간 2분");
+        assert_eq!(super::lesson_length(Lang::En, 3723), "1 h 2 min");
         assert_eq!(super::thousands(13200), "13,200");
         assert_eq!(super::thousands(999), "999");
         assert_eq!(super::thousands(-1234567), "-1,234,567");

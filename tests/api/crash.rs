@@ -172,6 +172,16 @@ async fn acknowledged_writes_survive_sigkill() {
                 }
             }));
         }
+        // Kill mid-work, not before any: on a loaded machine the server may take longer to start
+        // than the random delay, so first wait (bounded) for this cycle's first acknowledgements
+        // (questions: each one is new, where enrolments repeat across cycles).
+        let before = acked.lock().unwrap().questions.len();
+        let started = std::time::Instant::now();
+        while acked.lock().unwrap().questions.len() < before + 3
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         tokio::time::sleep(Duration::from_millis(rng.random_range(150..600))).await;
         child.kill().expect("SIGKILL");
         child.wait().unwrap();

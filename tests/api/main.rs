@@ -21,6 +21,7 @@ mod cli;
 mod cli_output;
 mod community_api;
 mod crash;
+mod curriculum_parts;
 mod data;
 mod documented_limits;
 mod field_test_hosts;

@@ -88,10 +88,10 @@ async function authorCourse(base) {
     description: "## 이 강의에서\n\n작은 로스터리를 여는 과정을 따라갑니다.", category, level: "beginner",
   });
   const lessons = [
-    { title: "가게 자리 고르기", video_url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", is_preview: true, duration_seconds: 420 },
-    { title: "원두와 로스팅 기계", video_url: "https://vimeo.com/76979871", duration_seconds: 900 },
-    { title: "첫 손님 맞이", video_url: "https://evil.example/video.mp4", duration_seconds: 600 },
-    { title: "한 달 결산", body: "숫자로 돌아보기", duration_seconds: 300 },
+    { title: "가게 자리 고르기", section: "준비", video_url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", is_preview: true, duration_seconds: 420 },
+    { title: "원두와 로스팅 기계", section: "준비", video_url: "https://vimeo.com/76979871", duration_seconds: 900 },
+    { title: "첫 손님 맞이", section: "운영", video_url: "https://evil.example/video.mp4", duration_seconds: 600 },
+    { title: "한 달 결산", section: "운영", body: "숫자로 돌아보기", duration_seconds: 300 },
   ];
   for (const lesson of lessons) {
     await api("POST", `/api/v1/courses/${SLUG}/lessons`, staff.token, { body: "본문", ...lesson });
@@ -206,6 +206,16 @@ async function journey(browser, base, { width, height, tag }) {
   await check("search-results");
   await Promise.all([page.waitForURL(new RegExp(`/courses/${SLUG}$`)), result.click()]);
   await check("course");
+  step(`${tag}: the curriculum reads in parts; on a wide screen the enrol card stays in view`);
+  assert.deepEqual(await page.locator(".curriculum-part__title").allTextContents(), ["준비", "운영"]);
+  assert.equal(await page.locator(".curriculum-part .lesson").count(), 4);
+  if (width >= 900) {
+    await page.evaluate(() => document.getElementById("reviews-title").scrollIntoView({ block: "start" }));
+    assert.ok(await page.evaluate(() => window.scrollY) > 300, "the page scrolled past the hero");
+    const card = await page.locator(".enroll-card").boundingBox();
+    assert.ok(card.y >= 0 && card.y + card.height <= height, `enrol card in view after scrolling: ${JSON.stringify(card)}`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+  }
 
   step(`${tag}: enrol`);
   await Promise.all([page.waitForURL(new RegExp(`/courses/${SLUG}$`)), page.click(".enroll-card__form button")]);

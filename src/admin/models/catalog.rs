@@ -289,6 +289,16 @@ pub static LESSON: ModelAdmin = ModelAdmin {
         Field {
             required: false,
             ..field(
+                "section",
+                l("섹션", "Section"),
+                Widget::Text {
+                    max: crate::learning::authoring::MAX_SECTION,
+                },
+            )
+        },
+        Field {
+            required: false,
+            ..field(
                 "body",
                 l("본문 (마크다운)", "Body (markdown)"),
                 Widget::Markdown { max: 100_000 },

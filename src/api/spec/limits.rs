@@ -67,6 +67,11 @@ const LIMITS: &[(&str, &str, Limit)] = &[
     ),
     (
         "LessonWrite",
+        "section",
+        Limit::Chars(authoring::MAX_SECTION),
+    ),
+    (
+        "LessonWrite",
         "duration_seconds",
         Limit::Range(0, authoring::MAX_DURATION),
     ),

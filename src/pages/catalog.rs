@@ -103,7 +103,7 @@ fn filter_message(ctx: &PageCtx, state: &AppState, errors: &FieldErrors) -> Stri
 }
 
 #[handler]
-pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
+pub async fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
     let generation = state.db.generation();
     if let Some(hit) = cached(&state, &ctx, generation) {
@@ -121,9 +121,17 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
         Ok(c) => c,
         Err(e) => return error_page(&state, &ctx, e),
     };
-    let found = CourseQuery::parse(&raw)
-        .map_err(CatalogError::Invalid)
-        .and_then(|q| state.db.read(|conn| catalog::list_courses(conn, &q)));
+    let found = match CourseQuery::parse(&raw) {
+        // A search ranks every match (thousands on a big catalog): a heavy read.
+        Ok(q) if q.search.is_some() => {
+            state
+                .db
+                .read_heavy(|conn| catalog::list_courses(conn, &q))
+                .await
+        }
+        Ok(q) => state.db.read(|conn| catalog::list_courses(conn, &q)),
+        Err(e) => Err(CatalogError::Invalid(e)),
+    };
     match found {
         Ok(found) => {
             let page = page_nav(

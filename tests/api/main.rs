@@ -32,6 +32,7 @@ mod field_test_low;
 mod field_test_staff;
 mod file_modes;
 mod finding_courses;
+mod heavy_reads;
 mod helpers;
 mod hostile_input;
 mod korean_time;

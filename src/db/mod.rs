@@ -68,6 +68,9 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
     /// Bumped after every committed write through this handle; caches key on it.
     generation: Arc<AtomicU64>,
+    /// Bumped after every commit, private bookkeeping included: what the session memo keys on
+    /// (a logout or a password change is a private write).
+    commits: Arc<AtomicU64>,
     /// Time writers waited for `writer` (exported by `ops::metrics`).
     writer_wait: prometheus::Histogram,
     /// Slots for heavy reads (`database.heavy_reads`), and how many run now.
@@ -126,6 +129,7 @@ impl Db {
             pool,
             writer: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(1)),
+            commits: Arc::new(AtomicU64::new(1)),
             writer_wait: prometheus::Histogram::with_opts(
                 prometheus::HistogramOpts::new(
                     "db_writer_lock_wait_seconds",
@@ -316,8 +320,11 @@ impl Db {
             tx.commit().map_err(counted)?;
             Ok(value)
         });
-        if result.is_ok() && visibility == Visibility::Public {
-            self.generation.fetch_add(1, Ordering::Release);
+        if result.is_ok() {
+            self.commits.fetch_add(1, Ordering::Release);
+            if visibility == Visibility::Public {
+                self.generation.fetch_add(1, Ordering::Release);
+            }
         }
         result
     }
@@ -374,6 +381,11 @@ impl Db {
     /// Changes whenever a write through this handle commits.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// Changes whenever any write through this handle commits, private ones included.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 
     /// Pool statistics (connections, idle) for readiness and metrics.

@@ -7,8 +7,8 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::{
-    cached, catalog_error_page as error_page, not_found_page, page_nav, render, render_cached,
-    PageCtx,
+    cached_shared, catalog_error_page as error_page, not_found_page, page_nav, render,
+    render_shared, PageCtx,
 };
 use crate::catalog::{self, CatalogError, CourseQuery, Level, RawCourseQuery};
 use crate::fields::FieldErrors;
@@ -20,7 +20,7 @@ use crate::web::AppState;
 pub fn home(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
     let generation = state.db.generation();
-    if let Some(hit) = cached(&state, &ctx, generation) {
+    if let Some(hit) = cached_shared(&state, &ctx, generation) {
         return hit;
     }
     let found = state.db.read(|c| -> Result<_, CatalogError> {
@@ -33,7 +33,7 @@ pub fn home(req: &Request, state: Data<&AppState>) -> Response {
     match found {
         Ok((lists, notices)) => {
             let data = context! { notices, ..Value::from_serialize(&lists) };
-            render_cached(&state, &ctx, generation, "home.html", data)
+            render_shared(&state, &ctx, generation, "home.html", data)
         }
         Err(e) => error_page(&state, &ctx, e),
     }
@@ -106,7 +106,7 @@ fn filter_message(ctx: &PageCtx, state: &AppState, errors: &FieldErrors) -> Stri
 pub async fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
     let generation = state.db.generation();
-    if let Some(hit) = cached(&state, &ctx, generation) {
+    if let Some(hit) = cached_shared(&state, &ctx, generation) {
         return hit;
     }
     let raw = raw_query(req);
@@ -142,7 +142,7 @@ pub async fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
                 |n| catalog_url(&raw, n),
             );
             let data = context! { filters, levels, categories, page };
-            render_cached(&state, &ctx, generation, "catalog.html", data)
+            render_shared(&state, &ctx, generation, "catalog.html", data)
         }
         // Bad filters re-render the form with the visitor's input and one clear message.
         Err(CatalogError::Invalid(errors)) => {

@@ -63,6 +63,11 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         Duration::from_millis(config.cache.ttl_ms),
         (config.cache.max_mb as usize) * 64,
     ));
+    // Logged-in users, remembered between commits (`web::auth`); a few hundred bytes each.
+    let session_users = Arc::new(PartCache::new(
+        Duration::from_millis(config.cache.ttl_ms),
+        20_000,
+    ));
     let accounts = accounts::Accounts::new(
         db.clone(),
         &config.auth,
@@ -81,6 +86,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         templates,
         cache,
         parts,
+        session_users,
         accounts,
         mailer,
     }))

@@ -10,6 +10,7 @@ use super::AccountError;
 pub struct StoredSession {
     pub data: String,
     pub last_seen_at: i64,
+    pub expires_at: i64,
 }
 
 /// The session if it exists and has not expired (idle or absolute).
@@ -21,13 +22,14 @@ pub fn load(
 ) -> Result<Option<StoredSession>, AccountError> {
     Ok(conn
         .prepare_cached(
-            "SELECT data, last_seen_at FROM sessions \
+            "SELECT data, last_seen_at, expires_at FROM sessions \
              WHERE id_hash = ?1 AND expires_at > ?2 AND last_seen_at > ?2 - ?3",
         )?
         .query_row(params![id_hash, now, idle_seconds], |r| {
             Ok(StoredSession {
                 data: r.get(0)?,
                 last_seen_at: r.get(1)?,
+                expires_at: r.get(2)?,
             })
         })
         .optional()?)

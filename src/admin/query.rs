@@ -329,6 +329,24 @@ pub fn rows(
     owner: Option<i64>,
     limit: (u64, u64),
 ) -> rusqlite::Result<Vec<ListRow>> {
+    let mut rows = Vec::new();
+    each_row(conn, m, q, owner, limit, |row| {
+        rows.push(row);
+        true
+    })?;
+    Ok(rows)
+}
+
+/// `rows`, handed to `visit` one at a time as SQLite produces them (the CSV export streams
+/// them); `visit` answers `false` to stop early.
+pub fn each_row(
+    conn: &Connection,
+    m: &ModelAdmin,
+    q: &ListQuery,
+    owner: Option<i64>,
+    limit: (u64, u64),
+    mut visit: impl FnMut(ListRow) -> bool,
+) -> rusqlite::Result<()> {
     let (cond, mut params) = conditions(m, q, owner);
     let cols: Vec<&str> = m.columns.iter().map(|c| c.sql).collect();
     // A deferred join, as the catalog's list does: the page's ids are sorted and cut first
@@ -347,19 +365,20 @@ pub fn rows(
     params.push(Value::Integer(limit.1 as i64));
     let mut stmt = conn.prepare_cached(&sql)?;
     let n = m.columns.len();
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(params), |r| {
-            let mut cells = Vec::with_capacity(n);
-            for i in 0..n {
-                cells.push(r.get::<_, Value>(i + 1)?);
-            }
-            Ok(ListRow {
-                id: r.get(0)?,
-                cells,
-            })
-        })?
-        .collect();
-    rows
+    let mut found = stmt.query(rusqlite::params_from_iter(params))?;
+    while let Some(r) = found.next()? {
+        let mut cells = Vec::with_capacity(n);
+        for i in 0..n {
+            cells.push(r.get::<_, Value>(i + 1)?);
+        }
+        if !visit(ListRow {
+            id: r.get(0)?,
+            cells,
+        }) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A value as text for a form input.

@@ -90,7 +90,15 @@ impl CatalogApi {
             ordering: text(ordering.0),
         };
         let query = CourseQuery::parse(&raw)?;
-        let found = state.db.read(|conn| catalog::list_courses(conn, &query))?;
+        // A search ranks every match (thousands on a big catalog): a heavy read.
+        let found = if query.search.is_some() {
+            state
+                .db
+                .read_heavy(|conn| catalog::list_courses(conn, &query))
+                .await?
+        } else {
+            state.db.read(|conn| catalog::list_courses(conn, &query))?
+        };
         let body = JsonBytes::encode(&CoursePage {
             count: found.count,
             next: found

@@ -173,6 +173,9 @@ config_keys! {
         mmap_size_mb: u64,
         /// `normal` or `full` (what each may lose: docs/OPERATIONS.md).
         synchronous: Synchronous,
+        /// Heavy reads (admin change lists and CSV exports, searches, metrics scrapes) run at
+        /// once, each on a blocking thread; the rest wait for a slot.
+        heavy_reads: u64,
     }
     auth: AuthConfig {
         /// Shortest password accepted, in characters.
@@ -405,6 +408,13 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
     }
     if !(1..=64).contains(&config.database.pool_size) {
         return fail("database", "pool_size", "must be between 1 and 64");
+    }
+    if !(1..=config.database.pool_size).contains(&config.database.heavy_reads) {
+        return fail(
+            "database",
+            "heavy_reads",
+            "must be between 1 and database.pool_size",
+        );
     }
     let public_url = &config.server.public_url;
     if !public_url.is_empty() {

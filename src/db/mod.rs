@@ -68,8 +68,14 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
     /// Bumped after every committed write through this handle; caches key on it.
     generation: Arc<AtomicU64>,
+    /// Bumped after every commit, private bookkeeping included: what the session memo keys on
+    /// (a logout or a password change is a private write).
+    commits: Arc<AtomicU64>,
     /// Time writers waited for `writer` (exported by `ops::metrics`).
     writer_wait: prometheus::Histogram,
+    /// Slots for heavy reads (`database.heavy_reads`), and how many run now.
+    heavy: Arc<tokio::sync::Semaphore>,
+    heavy_running: Arc<AtomicU64>,
 }
 
 fn configure(conn: &mut Connection, cfg: &DatabaseConfig) -> rusqlite::Result<()> {
@@ -123,6 +129,7 @@ impl Db {
             pool,
             writer: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(1)),
+            commits: Arc::new(AtomicU64::new(1)),
             writer_wait: prometheus::Histogram::with_opts(
                 prometheus::HistogramOpts::new(
                     "db_writer_lock_wait_seconds",
@@ -133,6 +140,8 @@ impl Db {
                 ]),
             )
             .expect("valid histogram"),
+            heavy: Arc::new(tokio::sync::Semaphore::new(cfg.heavy_reads.max(1) as usize)),
+            heavy_running: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -163,6 +172,104 @@ impl Db {
         } else {
             work()
         }
+    }
+
+    /// A read that may take long (an admin change list over 100k rows, a search with many
+    /// matches, a metrics scrape): it waits for one of `database.heavy_reads` slots, so heavy
+    /// reads never take every core from the public pages, then runs as `read` does, off the
+    /// async workers. The wait is inside the request, so the overload bound counts it.
+    pub async fn read_heavy<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let _slot = self.heavy_slot().await;
+        self.read(f)
+    }
+
+    /// `read_heavy` for a closure that owns its data, on tokio's blocking pool: what a caller
+    /// uses that must not block the calling thread even on a single-threaded runtime.
+    pub async fn read_heavy_blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let slot = self.heavy_slot().await;
+        let db = self.clone();
+        let request = stats::current();
+        let task = move || {
+            let _slot = slot;
+            let run = || -> Result<T, E> {
+                let conn = db.pool.get().map_err(DbError::from)?;
+                measured(|| f(&conn))
+            };
+            match request {
+                Some(s) => stats::CURRENT.sync_scope(s, run),
+                None => run(),
+            }
+        };
+        tokio::task::spawn_blocking(task)
+            .await
+            .map_err(|e| E::from(DbError::Join(e.to_string())))?
+    }
+
+    /// Streams what `f` produces from one heavy read (a CSV export): `f` runs on a blocking
+    /// thread holding a heavy-read slot and a pooled connection, and hands chunks to its
+    /// `ChunkSink`; at most `buffered` chunks wait for the client, so memory stays flat however
+    /// many rows there are, and a slow client slows the read instead of growing a buffer. When
+    /// the client goes away the sink says so and `f` should stop; when `f` fails, the stream
+    /// ends with an error (the body is cut off, not completed).
+    pub async fn stream_heavy<E>(
+        &self,
+        buffered: usize,
+        f: impl FnOnce(&Connection, &mut ChunkSink) -> Result<(), E> + Send + 'static,
+    ) -> tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>
+    where
+        E: From<DbError> + std::fmt::Display + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::mpsc::channel(buffered.max(1));
+        let slot = self.heavy_slot().await;
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            let mut sink = ChunkSink { tx };
+            let result = db
+                .pool
+                .get()
+                .map_err(|e| E::from(DbError::from(e)))
+                .and_then(|conn| measured(|| f(&conn, &mut sink)));
+            if let Err(e) = result {
+                tracing::error!(error = %e, "streamed read failed");
+                let _ = sink
+                    .tx
+                    .blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        });
+        rx
+    }
+
+    async fn heavy_slot(&self) -> HeavySlot {
+        let permit = self
+            .heavy
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the heavy-read semaphore is never closed");
+        self.heavy_running.fetch_add(1, Ordering::AcqRel);
+        HeavySlot {
+            _permit: permit,
+            running: self.heavy_running.clone(),
+        }
+    }
+
+    /// Heavy reads running now (metrics; tests).
+    pub fn heavy_reads_running(&self) -> u64 {
+        self.heavy_running.load(Ordering::Acquire)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction under the writer lock and commits when it
@@ -213,8 +320,11 @@ impl Db {
             tx.commit().map_err(counted)?;
             Ok(value)
         });
-        if result.is_ok() && visibility == Visibility::Public {
-            self.generation.fetch_add(1, Ordering::Release);
+        if result.is_ok() {
+            self.commits.fetch_add(1, Ordering::Release);
+            if visibility == Visibility::Public {
+                self.generation.fetch_add(1, Ordering::Release);
+            }
         }
         result
     }
@@ -273,10 +383,40 @@ impl Db {
         self.generation.load(Ordering::Acquire)
     }
 
+    /// Changes whenever any write through this handle commits, private ones included.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
+    }
+
     /// Pool statistics (connections, idle) for readiness and metrics.
     pub fn pool_state(&self) -> (u32, u32) {
         let s = self.pool.state();
         (s.connections, s.idle_connections)
+    }
+}
+
+/// One heavy-read slot, held until the read is done.
+struct HeavySlot {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    running: Arc<AtomicU64>,
+}
+
+impl Drop for HeavySlot {
+    fn drop(&mut self) {
+        self.running.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Where a streamed heavy read puts its output (`Db::stream_heavy`).
+pub struct ChunkSink {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
+}
+
+impl ChunkSink {
+    /// Hands one chunk to the client, waiting while the buffer is full; `false` when the client
+    /// is gone (stop reading).
+    pub fn send(&mut self, chunk: bytes::Bytes) -> bool {
+        self.tx.blocking_send(Ok(chunk)).is_ok()
     }
 }
 

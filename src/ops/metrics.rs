@@ -34,6 +34,7 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    heavy_reads: IntGauge,
     signups: IntCounter,
     logins: IntCounterVec,
     backup_timestamp: Gauge,
@@ -118,6 +119,10 @@ impl Metrics {
             pool_connections: gauge("db_pool_connections", "Open pooled SQLite connections."),
             pool_idle: gauge("db_pool_idle_connections", "Pooled connections not in use."),
             pool_max: gauge("db_pool_max_connections", "database.pool_size."),
+            heavy_reads: gauge(
+                "db_heavy_reads_running",
+                "Heavy reads (admin lists, exports, searches, scrapes) running now; at most database.heavy_reads.",
+            ),
             signups: counter("signups_total", "Accounts created."),
             logins: register(
                 &r,
@@ -286,12 +291,14 @@ impl Metrics {
         }
     }
 
-    /// Brings the gauges read from elsewhere up to date and renders the text format.
-    pub fn render(&self, state: &AppState) -> String {
+    /// Brings the gauges read from elsewhere up to date and renders the text format; `conn`
+    /// is the scrape's connection (a heavy read, `Db::read_heavy_blocking`).
+    pub fn render(&self, state: &AppState, conn: &rusqlite::Connection) -> String {
         let (connections, idle) = state.db.pool_state();
         self.pool_connections.set(connections as i64);
         self.pool_idle.set(idle as i64);
         self.pool_max.set(state.config.database.pool_size as i64);
+        self.heavy_reads.set(state.db.heavy_reads_running() as i64);
         {
             // Account events are plain atomics in the domain; add what is new since last time.
             let mut synced = self.synced.lock();
@@ -303,13 +310,11 @@ impl Metrics {
                 .inc_by(failed - synced.2);
             *synced = (signups, ok, failed);
         }
-        let enrolled = state.db.read(|c| -> Result<i64, crate::db::DbError> {
-            Ok(c.query_row(
-                "SELECT COALESCE(SUM(enrollment_count), 0) FROM courses",
-                [],
-                |r| r.get(0),
-            )?)
-        });
+        let enrolled: rusqlite::Result<i64> = conn.query_row(
+            "SELECT COALESCE(SUM(enrollment_count), 0) FROM courses",
+            [],
+            |r| r.get(0),
+        );
         if let Ok(n) = enrolled {
             self.enrollments.set(n);
         }
@@ -446,7 +451,7 @@ fn allowed(req: &Request, token: &str) -> bool {
 }
 
 #[handler]
-pub fn metrics(req: &Request, state: Data<&AppState>) -> Response {
+pub async fn metrics(req: &Request, state: Data<&AppState>) -> Response {
     if !allowed(req, &state.config.metrics.token) {
         return Response::builder()
             .status(StatusCode::UNAUTHORIZED)
@@ -454,7 +459,22 @@ pub fn metrics(req: &Request, state: Data<&AppState>) -> Response {
             .content_type("text/plain; charset=utf-8")
             .body("metrics need Authorization: Bearer <metrics.token>, or a loopback client\n");
     }
-    let body = state.metrics.render(&state);
+    // A scrape reads the database, the WAL's size and the backups directory, and encodes every
+    // series: a heavy read, off the async workers.
+    let st = state.0.clone();
+    let rendered = state
+        .db
+        .read_heavy_blocking(move |c| Ok::<_, crate::db::DbError>(st.metrics.render(&st, c)))
+        .await;
+    let body = match rendered {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "metrics scrape failed");
+            return Response::builder()
+                .status(StatusCode::INTERNAL_SERVER_ERROR)
+                .finish();
+        }
+    };
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")

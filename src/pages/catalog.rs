@@ -7,8 +7,8 @@ use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
 use super::{
-    cached, catalog_error_page as error_page, not_found_page, page_nav, render, render_cached,
-    PageCtx,
+    cached_shared, catalog_error_page as error_page, not_found_page, page_nav, render,
+    render_shared, PageCtx,
 };
 use crate::catalog::{self, CatalogError, CourseQuery, Level, RawCourseQuery};
 use crate::fields::FieldErrors;
@@ -20,7 +20,7 @@ use crate::web::AppState;
 pub fn home(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
     let generation = state.db.generation();
-    if let Some(hit) = cached(&state, &ctx, generation) {
+    if let Some(hit) = cached_shared(&state, &ctx, generation) {
         return hit;
     }
     let found = state.db.read(|c| -> Result<_, CatalogError> {
@@ -33,7 +33,7 @@ pub fn home(req: &Request, state: Data<&AppState>) -> Response {
     match found {
         Ok((lists, notices)) => {
             let data = context! { notices, ..Value::from_serialize(&lists) };
-            render_cached(&state, &ctx, generation, "home.html", data)
+            render_shared(&state, &ctx, generation, "home.html", data)
         }
         Err(e) => error_page(&state, &ctx, e),
     }
@@ -103,10 +103,10 @@ fn filter_message(ctx: &PageCtx, state: &AppState, errors: &FieldErrors) -> Stri
 }
 
 #[handler]
-pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
+pub async fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state);
     let generation = state.db.generation();
-    if let Some(hit) = cached(&state, &ctx, generation) {
+    if let Some(hit) = cached_shared(&state, &ctx, generation) {
         return hit;
     }
     let raw = raw_query(req);
@@ -121,9 +121,17 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
         Ok(c) => c,
         Err(e) => return error_page(&state, &ctx, e),
     };
-    let found = CourseQuery::parse(&raw)
-        .map_err(CatalogError::Invalid)
-        .and_then(|q| state.db.read(|conn| catalog::list_courses(conn, &q)));
+    let found = match CourseQuery::parse(&raw) {
+        // A search ranks every match (thousands on a big catalog): a heavy read.
+        Ok(q) if q.search.is_some() => {
+            state
+                .db
+                .read_heavy(|conn| catalog::list_courses(conn, &q))
+                .await
+        }
+        Ok(q) => state.db.read(|conn| catalog::list_courses(conn, &q)),
+        Err(e) => Err(CatalogError::Invalid(e)),
+    };
     match found {
         Ok(found) => {
             let page = page_nav(
@@ -134,7 +142,7 @@ pub fn catalog_list(req: &Request, state: Data<&AppState>) -> Response {
                 |n| catalog_url(&raw, n),
             );
             let data = context! { filters, levels, categories, page };
-            render_cached(&state, &ctx, generation, "catalog.html", data)
+            render_shared(&state, &ctx, generation, "catalog.html", data)
         }
         // Bad filters re-render the form with the visitor's input and one clear message.
         Err(CatalogError::Invalid(errors)) => {

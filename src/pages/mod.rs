@@ -170,6 +170,24 @@ impl PageCtx {
         self.user.is_none() && self.flash.is_empty()
     }
 
+    /// The same page as an anonymous visitor sees it (no user, token or messages).
+    fn anonymous(&self) -> PageCtx {
+        PageCtx {
+            lang: self.lang,
+            current_path: self.current_path.clone(),
+            return_to: self.return_to.clone(),
+            user: None,
+            csrf_token: String::new(),
+            flash: Vec::new(),
+        }
+    }
+
+    /// A logged-in page without messages: one that `render_shared` builds from the shared
+    /// anonymous page and this user's own menu.
+    fn splices(&self) -> bool {
+        self.user.is_some() && self.flash.is_empty()
+    }
+
     /// The key pages are cached under: the language and the full path with query.
     fn cache_key(&self) -> String {
         format!("page {} {}", self.lang.code(), self.current_path)
@@ -200,9 +218,7 @@ fn render_body(
             context! { level => f.level.as_str(), text => state.catalogs.get(ctx.lang, &f.key), link }
         })
         .collect();
-    let user = ctx.user.as_ref().map(|u| {
-        context! { id => u.id, email => u.email.as_str(), display_name => u.display_name.as_str(), is_staff => u.is_staff }
-    });
+    let user = user_value(ctx);
     let full = context! {
         lang => ctx.lang.code(),
         other_lang => ctx.lang.other().code(),
@@ -213,6 +229,13 @@ fn render_body(
         ..data
     };
     state.templates.render(template, full)
+}
+
+/// What templates read as `user`.
+fn user_value(ctx: &PageCtx) -> Option<Value> {
+    ctx.user.as_ref().map(|u| {
+        context! { id => u.id, email => u.email.as_str(), display_name => u.display_name.as_str(), is_staff => u.is_staff }
+    })
 }
 
 pub(super) fn template_failed(
@@ -277,6 +300,72 @@ pub fn cached(state: &AppState, ctx: &PageCtx, generation: u64) -> Option<Respon
         .cache
         .get(&ctx.cache_key(), generation)
         .map(|b| html(StatusCode::OK, b))
+}
+
+/// For pages whose content is the same for every visitor (home, catalog): the cached anonymous
+/// page, for a visitor as it is, for a logged-in user with their own user menu spliced in.
+pub fn cached_shared(state: &AppState, ctx: &PageCtx, generation: u64) -> Option<Response> {
+    if !ctx.splices() {
+        return cached(state, ctx, generation);
+    }
+    let shared = state.cache.get(&ctx.cache_key(), generation)?;
+    splice_user_menu(state, ctx, &shared).map(|body| html(StatusCode::OK, body))
+}
+
+/// `render_cached` for pages whose content is the same for every visitor: a logged-in user's
+/// page is the anonymous one (rendered and cached as such) with their user menu spliced in, so
+/// the next logged-in request costs what a cache hit does plus that small menu.
+pub fn render_shared(
+    state: &AppState,
+    ctx: &PageCtx,
+    generation: u64,
+    template: &str,
+    data: Value,
+) -> Response {
+    if !ctx.splices() {
+        return render_cached(state, ctx, generation, template, data);
+    }
+    let anonymous = ctx.anonymous();
+    let shared = match render_body(state, &anonymous, template, data.clone()) {
+        Ok(body) => Bytes::from(body),
+        Err(e) => return template_failed(state, ctx, template, e),
+    };
+    state
+        .cache
+        .put(anonymous.cache_key(), generation, shared.clone());
+    match splice_user_menu(state, ctx, &shared) {
+        Some(body) => html(StatusCode::OK, body),
+        None => render(state, ctx, template, data, StatusCode::OK),
+    }
+}
+
+/// The anonymous page `shared` with its `<nav class="user-menu">…</nav>` replaced by this
+/// user's, rendered from the same `_user_menu.html` that `base.html` includes; `None` when the
+/// page has no such menu.
+fn splice_user_menu(state: &AppState, ctx: &PageCtx, shared: &[u8]) -> Option<String> {
+    const START: &str = "<nav class=\"user-menu\"";
+    const END: &str = "</nav>";
+    let page = std::str::from_utf8(shared).ok()?;
+    let start = page.find(START)?;
+    let end = start + page[start..].find(END)? + END.len();
+    let menu = state
+        .templates
+        .render_plain(
+            "_user_menu.html",
+            context! {
+                lang => ctx.lang.code(),
+                current_path => ctx.current_path.as_str(),
+                user => user_value(ctx),
+                csrf_token => ctx.csrf_token.as_str(),
+            },
+        )
+        .map_err(|e| tracing::error!(error = %format!("{e:#}"), "user menu failed"))
+        .ok()?;
+    let mut out = String::with_capacity(page.len() + menu.len());
+    out.push_str(&page[..start]);
+    out.push_str(&menu);
+    out.push_str(&page[end..]);
+    Some(out)
 }
 
 #[derive(Serialize)]

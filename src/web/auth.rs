@@ -1,6 +1,8 @@
 //! Who is making a request: an API token (`Authorization: Bearer <token>` or `Token <token>`,
 //! as knox and DRF clients send it) or the login session. The middleware resolves it once per
 //! request into `Auth`, which pages, API and admin read; it decides nothing about permissions.
+//! A session's user is remembered (`Shared::session_users`) until the next commit through the
+//! server's `Db`, so deactivating, changing or deleting an account shows on the next request.
 
 use poem::http::header;
 use poem::session::Session;
@@ -63,7 +65,17 @@ fn resolve(req: &Request, state: &AppState) -> Auth {
     let Some(id) = session.get::<i64>(USER_KEY) else {
         return Auth::Anonymous;
     };
-    match state.db.read(|c| users::get_user(c, id)) {
+    // Read before the database: a lookup that races a commit is stored under the older count.
+    let commits = state.db.commits();
+    let found = match state.session_users.get(&id, commits) {
+        Some(user) => Ok(Some(user)),
+        None => state.db.read(|c| users::get_user(c, id)).inspect(|found| {
+            if let Some(user) = found.as_ref().filter(|u| u.is_active) {
+                state.session_users.put(id, commits, user.clone());
+            }
+        }),
+    };
+    match found {
         Ok(Some(user)) if user.is_active => Auth::Session(user),
         Ok(_) => {
             // The account is gone or deactivated: the session must not outlive it.

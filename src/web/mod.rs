@@ -56,6 +56,8 @@ pub struct Shared {
     pub cache: Arc<ResponseCache>,
     /// Visitor-independent parts of pages, keyed by (page kind, id, id); see `cache::PartCache`.
     pub parts: Arc<PartCache<(&'static str, i64, i64), minijinja::Value>>,
+    /// The users of logged-in sessions by id, valid until the next commit (`Db::commits`).
+    pub session_users: Arc<PartCache<i64, crate::accounts::User>>,
     pub accounts: Accounts,
     pub mailer: Mailer,
     pub metrics: Arc<Metrics>,

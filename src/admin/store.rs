@@ -291,6 +291,21 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
+/// Whether row `id` of `m` points at `parent` through `fk` (an inline row of that parent).
+pub fn belongs(
+    conn: &Connection,
+    m: &ModelAdmin,
+    id: i64,
+    fk: &str,
+    parent: i64,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(&format!(
+        "SELECT EXISTS(SELECT 1 FROM {} WHERE id = ?1 AND {fk} = ?2)",
+        m.table
+    ))?
+    .query_row([id, parent], |r| r.get(0))
+}
+
 /// Updates the given columns (and the touch column); `extra` narrows the row (parent key).
 pub fn update(
     conn: &Connection,

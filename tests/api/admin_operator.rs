@@ -189,3 +189,56 @@ async fn a_lesson_title_change_is_logged_old_to_new() {
     );
     assert!(!log.contains("<td>lesson</td>") && !log.contains("<td>course</td>"));
 }
+
+#[tokio::test]
+async fn a_course_filter_past_twenty_courses_is_searched_by_title_with_its_slug() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    app.exec(|tx| {
+        for i in 0..200 {
+            // Titles from ㄱ to ㄷ sort first; the ㅎ ones come last, twice the same title.
+            let title = match i {
+                198 | 199 => "회계 기초 실습".to_owned(),
+                _ => format!("기획 {i:03}"),
+            };
+            tx.execute(
+                "INSERT INTO courses (slug, title, summary, description, category_id, level, \
+                 instructor_id, status) VALUES (?1, ?2, '', '', ?3, 'beginner', ?4, 'draft')",
+                rusqlite::params![format!("c-{i:03}"), title, ids.marketing, ids.kim],
+            )?;
+        }
+        Ok(())
+    });
+    let (_, html) = page(&client, &app, "/admin/question").await;
+    assert!(
+        html.contains("name=\"course__q\""),
+        "a search box instead of a cut list"
+    );
+    assert!(
+        !html.contains("회계 기초 실습"),
+        "only the first 20 are listed"
+    );
+    let (status, found) = page(
+        &client,
+        &app,
+        "/admin/question?course__q=%ED%9A%8C%EA%B3%84",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let a = scalar(&app, "SELECT id FROM courses WHERE slug = 'c-198'");
+    assert!(
+        found.contains("회계 기초 실습 · c-198") && found.contains("회계 기초 실습 · c-199"),
+        "the same title told apart by the slug: {found}"
+    );
+    assert!(found.contains(&format!("?course={a}")), "{found}");
+    // Chosen, the course stays listed and marked while the list is filtered.
+    let (_, chosen) = page(&client, &app, &format!("/admin/question?course={a}")).await;
+    assert!(
+        chosen.contains("aria-current=\"true\">회계 기초 실습 · c-198"),
+        "{chosen}"
+    );
+    // A search with LIKE's wildcards finds nothing rather than everything.
+    let (_, none) = page(&client, &app, "/admin/question?course__q=%25").await;
+    assert!(!none.contains("기획 000"));
+}

@@ -16,6 +16,9 @@ pub const SHOWN: usize = 20;
 /// The longest search text read.
 pub const SEARCH_MAX: usize = 100;
 
+/// A filter's choices: (value, label).
+pub type Options = Vec<(String, String)>;
+
 /// The filter's choices (value, label) and, when the table is large, its search box.
 pub fn choices(
     conn: &rusqlite::Connection,
@@ -25,7 +28,7 @@ pub fn choices(
     raw_query: &str,
     index: usize,
     (table, label_sql): (&str, &str),
-) -> Result<(Vec<(String, String)>, Option<Value>), AdminError> {
+) -> Result<(Options, Option<Value>), AdminError> {
     let f = &m.filters[index];
     let param = format!("{}__q", f.name);
     let words: String = url::form_urlencoded::parse(raw_query.as_bytes())

@@ -24,6 +24,29 @@
     });
   }
 
+  // Searchable filters (large related tables): show the server's matches while typing. The
+  // form itself works without this (a GET the server answers with the same list).
+  document.querySelectorAll("[data-filter-search]").forEach(function (input) {
+    var name = input.dataset.filterSearch;
+    var form = input.form;
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var query = new URLSearchParams(new FormData(form)).toString();
+        fetch(form.action + "?" + query, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) {
+            if (!html) { return; }
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var fresh = doc.querySelector('[data-filter-choices="' + name + '"]');
+            var current = document.querySelector('[data-filter-choices="' + name + '"]');
+            if (fresh && current) { current.replaceWith(document.importNode(fresh, true)); }
+          });
+      }, 250);
+    });
+  });
+
   // Markdown: live preview through the server's sanitiser (the same HTML the site shows).
   document.querySelectorAll("textarea[data-preview]").forEach(function (area) {
     var target = document.getElementById(area.dataset.preview);

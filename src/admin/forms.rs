@@ -9,15 +9,22 @@ use rusqlite::types::Value;
 
 use super::registry::{Field, Widget};
 use crate::fields::{FieldError, FieldErrors};
+use crate::web::local_time::LocalTime;
 use crate::web::{csrf, AppState};
 
 pub struct AdminForm {
     pairs: Vec<(String, String)>,
+    /// The zone `datetime-local` inputs are in (`i18n.time_zone`).
+    time: LocalTime,
 }
 
 impl AdminForm {
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> AdminForm {
-        AdminForm { pairs }
+    pub fn from_pairs(pairs: Vec<(String, String)>, time: LocalTime) -> AdminForm {
+        AdminForm { pairs, time }
+    }
+
+    pub fn time(&self) -> &LocalTime {
+        &self.time
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -55,6 +62,7 @@ impl AdminForm {
                 .filter(|(k, _)| k != name)
                 .cloned()
                 .collect(),
+            time: self.time.clone(),
         }
     }
 
@@ -86,7 +94,10 @@ impl<'a> FromRequest<'a> for AdminForm {
                 req, state,
             )));
         }
-        Ok(AdminForm { pairs })
+        Ok(AdminForm {
+            pairs,
+            time: state.templates.time().clone(),
+        })
     }
 }
 
@@ -94,23 +105,14 @@ fn invalid_datetime() -> FieldError {
     FieldError::new("invalid_datetime", "Enter a valid date and time.")
 }
 
-/// `2026-03-01T09:30` (what `datetime-local` sends), with or without seconds and `Z`, as RFC
-/// 3339 UTC text.
-pub fn parse_datetime(text: &str) -> Result<String, FieldError> {
-    let t = text.trim().trim_end_matches('Z');
-    let with_seconds = if t.len() == 16 {
-        format!("{t}:00")
-    } else {
-        t.to_owned()
-    };
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    time::PrimitiveDateTime::parse(&with_seconds, &f)
-        .map(|_| format!("{with_seconds}Z"))
-        .map_err(|_| invalid_datetime())
+/// What a `datetime-local` input sends (`2026-03-01T09:30`, seconds optional), read as local
+/// time in the configured zone, as stored RFC 3339 UTC text.
+pub fn parse_datetime(text: &str, time: &LocalTime) -> Result<String, FieldError> {
+    time.from_input(text).ok_or_else(invalid_datetime)
 }
 
 /// A value from the text of one input (`None`: the input was not sent, an unchecked box).
-pub fn parse_field(f: &Field, raw: Option<&str>) -> Result<Value, FieldError> {
+pub fn parse_field(f: &Field, raw: Option<&str>, time: &LocalTime) -> Result<Value, FieldError> {
     if let Widget::Checkbox = f.widget {
         return Ok(Value::Integer(raw.is_some_and(|v| !v.is_empty()) as i64));
     }
@@ -166,7 +168,7 @@ pub fn parse_field(f: &Field, raw: Option<&str>) -> Result<Value, FieldError> {
         Widget::Fk { .. } => {
             Value::Integer(text.parse().map_err(|_| FieldError::invalid_choice())?)
         }
-        Widget::DateTime => Value::Text(parse_datetime(&text)?),
+        Widget::DateTime => Value::Text(parse_datetime(&text, time)?),
         Widget::Checkbox => unreachable!("handled above"),
     };
     match (f.parse, &value) {
@@ -185,7 +187,7 @@ pub fn parse_fields(
     let mut out = Vec::new();
     for f in fields {
         let name = format!("{prefix}{}", f.name);
-        match parse_field(f, form.get(&name)) {
+        match parse_field(f, form.get(&name), &form.time) {
             Ok(v) => out.push((f.name, v)),
             Err(e) => errors.push(&name, e),
         }
@@ -193,11 +195,12 @@ pub fn parse_fields(
     out
 }
 
-/// A stored value as the text an input shows (`datetime-local` wants no seconds or zone).
-pub fn input_text(f: &Field, v: &Value) -> String {
+/// A stored value as the text an input shows: a timestamp in local time with its seconds (an
+/// untouched form must send back exactly what is stored).
+pub fn input_text(f: &Field, v: &Value, time: &LocalTime) -> String {
     let text = super::query::as_text(v);
     match f.widget {
-        Widget::DateTime if text.len() >= 16 => text[..16].to_owned(),
+        Widget::DateTime => time.input_value(&text).unwrap_or(text),
         Widget::Checkbox => {
             if text == "1" {
                 "1".into()
@@ -213,36 +216,49 @@ pub fn input_text(f: &Field, v: &Value) -> String {
 mod tests {
     use super::*;
     use crate::admin::registry::{field, l, Choice};
+    use crate::config::ConfigValue;
 
     const F: Field = field("n", l("n", "n"), Widget::Int { min: 1, max: 10 });
+    static U: std::sync::LazyLock<LocalTime> = std::sync::LazyLock::new(LocalTime::utc);
 
     #[test]
     fn widgets_parse_and_report() {
-        assert_eq!(parse_field(&F, Some(" 3 ")).unwrap(), Value::Integer(3));
-        assert_eq!(parse_field(&F, Some("0")).unwrap_err().code, "min_value");
+        assert_eq!(parse_field(&F, Some(" 3 "), &U).unwrap(), Value::Integer(3));
         assert_eq!(
-            parse_field(&F, Some("x")).unwrap_err().code,
+            parse_field(&F, Some("0"), &U).unwrap_err().code,
+            "min_value"
+        );
+        assert_eq!(
+            parse_field(&F, Some("x"), &U).unwrap_err().code,
             "invalid_integer"
         );
-        assert_eq!(parse_field(&F, None).unwrap_err().code, "required");
+        assert_eq!(parse_field(&F, None, &U).unwrap_err().code, "required");
         const C: &[Choice] = &[crate::admin::registry::choice("a", "가", "A")];
         let sel = field("s", l("s", "s"), Widget::Select(C));
         assert_eq!(
-            parse_field(&sel, Some("b")).unwrap_err().code,
+            parse_field(&sel, Some("b"), &U).unwrap_err().code,
             "invalid_choice"
         );
         let cb = field("c", l("c", "c"), Widget::Checkbox);
-        assert_eq!(parse_field(&cb, None).unwrap(), Value::Integer(0));
-        assert_eq!(parse_field(&cb, Some("on")).unwrap(), Value::Integer(1));
+        assert_eq!(parse_field(&cb, None, &U).unwrap(), Value::Integer(0));
+        assert_eq!(parse_field(&cb, Some("on"), &U).unwrap(), Value::Integer(1));
         let dt = field("d", l("d", "d"), Widget::DateTime);
         assert_eq!(
-            parse_field(&dt, Some("2026-03-01T09:30")).unwrap(),
+            parse_field(&dt, Some("2026-03-01T09:30"), &U).unwrap(),
             Value::Text("2026-03-01T09:30:00Z".into())
         );
-        assert!(parse_field(&dt, Some("2026-13-01T09:30")).is_err());
+        assert!(parse_field(&dt, Some("2026-13-01T09:30"), &U).is_err());
+        let seoul = LocalTime::new(&crate::config::ZoneName::from_env("Asia/Seoul").unwrap());
+        assert_eq!(
+            parse_field(&dt, Some("2026-03-01T09:30:15"), &seoul).unwrap(),
+            Value::Text("2026-03-01T00:30:15Z".into()),
+            "the input is Korean time, stored UTC with its seconds"
+        );
+        let stored = Value::Text("2026-03-01T00:30:15Z".into());
+        assert_eq!(input_text(&dt, &stored, &seoul), "2026-03-01T09:30:15");
         let t = field("t", l("t", "t"), Widget::Text { max: 3 });
         assert_eq!(
-            parse_field(&t, Some("가나다라")).unwrap_err().code,
+            parse_field(&t, Some("가나다라"), &U).unwrap_err().code,
             "max_length"
         );
     }

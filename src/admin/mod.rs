@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod cascade;
+pub mod changes;
 pub mod forms;
 pub mod history;
 pub mod models;

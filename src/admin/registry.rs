@@ -54,6 +54,10 @@ pub enum Display {
     Bool,
     DateTime,
     Choices(&'static [Choice]),
+    /// A registered model's key, shown as the model's label (`course` → 강의).
+    ModelKey,
+    /// `model || char(31) || changes` of a log entry: its changes as `label: old → new`.
+    LogChanges,
 }
 
 /// A list column or read-only field: `sql` is an expression over the model's table and joins.

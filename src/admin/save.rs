@@ -173,8 +173,12 @@ pub fn save(
             {
                 return Err(AdminError::Conflict);
             }
-            store::update(conn, m, id, &sub.values, None, "")?;
-            (id, store::diff(m, &old.values, &sub.values), "change")
+            // An untouched form writes nothing: not even the `touch` column moves.
+            let diff = store::diff(m, &old.values, &sub.values);
+            if !diff.is_empty() {
+                store::update(conn, m, id, &sub.values, None, "")?;
+            }
+            (id, diff, "change")
         }
         None => {
             let mut values = sub.values.clone();
@@ -215,6 +219,26 @@ fn save_inline(
     changes: &mut Vec<Change>,
 ) -> Result<(), AdminError> {
     let (child, fk, order) = (inl.child, inl.inline.fk, inl.inline.order);
+    let mut rows: Vec<&InlineRowInput> = inl.rows.iter().collect();
+    rows.sort_by_key(|r| (r.order, r.index));
+    // Rows kept in the order they have touch nothing: an untouched form writes nothing.
+    let order = match order {
+        Some(o) => {
+            let stored: Vec<i64> = conn
+                .prepare_cached(&format!(
+                    "SELECT id FROM {} WHERE {fk} = ?1 ORDER BY {o}, id",
+                    child.table
+                ))?
+                .query_map([parent], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let wanted: Vec<Option<i64>> =
+                rows.iter().filter(|r| !r.delete).map(|r| r.id).collect();
+            let same = wanted.len() == stored.len()
+                && wanted.iter().zip(&stored).all(|(w, s)| *w == Some(*s));
+            (!same).then_some(o)
+        }
+        None => None,
+    };
     // Positions are unique per parent: move every row out of the way first, then write the
     // final order, so any reordering is one pass without collisions.
     if let Some(o) = order {
@@ -224,8 +248,6 @@ fn save_inline(
         ))?
         .execute([parent])?;
     }
-    let mut rows: Vec<&InlineRowInput> = inl.rows.iter().collect();
-    rows.sort_by_key(|r| (r.order, r.index));
     let mut rank = 0;
     for row in rows {
         let prefix = format!("{}-{}-", inl.inline.model, row.index);
@@ -256,13 +278,23 @@ fn save_inline(
                 let Some(old) = store::load(conn, child, rid, None)? else {
                     return Err(AdminError::NotFound);
                 };
-                if store::update(conn, child, rid, &values, Some((fk, parent)), &prefix)? == 0 {
+                let diff: Vec<Change> = store::diff(child, &old.values, &row.values);
+                if diff.is_empty() && order.is_none() {
+                    // Nothing to write, but the row must still belong to this parent.
+                    if !store::belongs(conn, child, rid, fk, parent)? {
+                        return Err(AdminError::NotFound);
+                    }
+                } else if store::update(conn, child, rid, &values, Some((fk, parent)), &prefix)?
+                    == 0
+                {
                     return Err(AdminError::NotFound);
                 }
-                let diff: Vec<Change> = store::diff(child, &old.values, &row.values);
                 if !diff.is_empty() {
-                    history::log(conn, user, child.key, rid, &old.repr, "change", &diff)?;
-                    changes.push(history::change(child.key, &old.repr, &old.repr));
+                    let repr = store::load(conn, child, rid, None)?
+                        .map(|o| o.repr)
+                        .unwrap_or_default();
+                    history::log(conn, user, child.key, rid, &repr, "change", &diff)?;
+                    changes.push(history::change(child.key, &old.repr, &repr));
                 }
             }
             None => {

@@ -166,6 +166,38 @@ pub fn choices(
     .collect()
 }
 
+/// `choices` whose label contains `word` (case-insensitive for ASCII; `%` and `_` literal).
+pub fn choices_matching(
+    conn: &Connection,
+    table: &str,
+    label_sql: &str,
+    word: &str,
+    limit: i64,
+    related: Related,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    let (clause, user) = related.clause();
+    let joiner = if clause.is_empty() { " WHERE" } else { " AND" };
+    let mut pattern = String::from("%");
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    let mut params: Vec<Value> = user.into_iter().map(Value::Integer).collect();
+    params.push(Value::Text(pattern));
+    conn.prepare_cached(&format!(
+        "SELECT id, {label_sql} FROM {table}{clause}{joiner} ({label_sql}) LIKE ? ESCAPE '\\' \
+         ORDER BY 2, 1 {}",
+        limit_sql(limit)
+    ))?
+    .query_map(params_from_iter(params), |r| {
+        Ok((r.get(0)?, as_text(&r.get::<_, Value>(1)?)))
+    })?
+    .collect()
+}
+
 /// The label of row `id` of `table`, if the user may see it: a re-rendered form names a
 /// submitted id only when its object is visible to the user, so ids cannot be probed for
 /// titles or e-mails.
@@ -289,6 +321,21 @@ pub fn insert(
         .execute(params_from_iter(values.iter().map(|(_, v)| v)))
         .map_err(|e| constraint_error(e, prefix))?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Whether row `id` of `m` points at `parent` through `fk` (an inline row of that parent).
+pub fn belongs(
+    conn: &Connection,
+    m: &ModelAdmin,
+    id: i64,
+    fk: &str,
+    parent: i64,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(&format!(
+        "SELECT EXISTS(SELECT 1 FROM {} WHERE id = ?1 AND {fk} = ?2)",
+        m.table
+    ))?
+    .query_row([id, parent], |r| r.get(0))
 }
 
 /// Updates the given columns (and the touch column); `extra` narrows the row (parent key).

@@ -21,6 +21,13 @@ impl LocalTime {
         LocalTime { zone: zone.zone() }
     }
 
+    /// Times shown and read in UTC itself.
+    pub fn utc() -> LocalTime {
+        LocalTime {
+            zone: TimeZone::UTC,
+        }
+    }
+
     /// A stored UTC timestamp in the zone; `None` for text that is not one.
     pub fn zoned(&self, utc: &str) -> Option<ZonedDateTime> {
         let at: Timestamp = utc.trim().parse().ok()?;
@@ -51,6 +58,31 @@ impl LocalTime {
             Some(z) => z.strftime(format).to_string(),
             None => utc.to_owned(),
         }
+    }
+
+    /// A stored UTC timestamp as a `datetime-local` input shows it: local time in the zone,
+    /// seconds kept (`2026-12-04T00:59:30`), so an untouched form sends back the same instant.
+    pub fn input_value(&self, utc: &str) -> Option<String> {
+        Some(self.zoned(utc)?.strftime("%Y-%m-%dT%H:%M:%S").to_string())
+    }
+
+    /// What a `datetime-local` input sent (local time in the zone, with or without seconds, as
+    /// `2026-12-04T00:59` or `2026-12-04 00:59:30`) as stored UTC text
+    /// (`2026-12-03T15:59:30Z`); `None` for text that is not a date and time. A local time a
+    /// clock change skips or repeats takes the earlier offset (jiff's "compatible" rule).
+    pub fn from_input(&self, local: &str) -> Option<String> {
+        let t = local.trim().replacen(' ', "T", 1);
+        let civil: jiff::civil::DateTime = t.parse().ok()?;
+        let zoned = civil.to_zoned_datetime(self.zone.clone()).ok()?;
+        Some(zoned.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+    }
+
+    /// The zone's abbreviation now (`KST`), to label inputs that take local time.
+    pub fn abbreviation(&self) -> String {
+        Timestamp::now()
+            .to_zoned_datetime(self.zone.clone())
+            .strftime("%Z")
+            .to_string()
     }
 
     /// `datetime` for a value only when it is exactly a stored timestamp
@@ -124,6 +156,26 @@ mod tests {
             t.stored_datetime(Lang::Ko, "제목 2026-12-03T15:59:00Z"),
             None
         );
+    }
+
+    #[test]
+    fn admin_inputs_take_local_time_with_seconds() {
+        let t = seoul();
+        assert_eq!(
+            t.input_value("2026-12-03T15:59:30Z").as_deref(),
+            Some("2026-12-04T00:59:30")
+        );
+        assert_eq!(
+            t.from_input("2026-12-04T00:59:30").as_deref(),
+            Some("2026-12-03T15:59:30Z")
+        );
+        assert_eq!(
+            t.from_input("2026-12-04T00:59").as_deref(),
+            Some("2026-12-03T15:59:00Z")
+        );
+        assert_eq!(t.from_input("2026-13-04T00:59"), None);
+        assert_eq!(t.from_input("tomorrow"), None);
+        assert_eq!(t.abbreviation(), "KST");
     }
 
     #[test]

@@ -53,8 +53,7 @@ async fn publish_action_confirms_then_changes_every_selected_course_with_history
     .await;
     assert!(
         history.contains("선택한 강좌 공개")
-            && history.contains("draft")
-            && history.contains("published"),
+            && history.contains("<del>초안</del> → <ins>공개</ins>"),
         "{history}"
     );
     // Nothing selected: a message, no change.

@@ -216,13 +216,18 @@ const LOG_COLUMNS: &[Column] = &[
         "CASE WHEN admin_log.action LIKE 'action:%' THEN 'action' ELSE admin_log.action END",
         Display::Choices(LOG_ACTIONS),
     ),
-    col("model", l("모델", "Model"), "admin_log.model", Text),
+    col(
+        "model",
+        l("종류", "Model"),
+        "admin_log.model",
+        Display::ModelKey,
+    ),
     col("object", l("대상", "Object"), "admin_log.object_repr", Text),
     col(
         "changes",
         l("바뀐 내용", "Changes"),
-        "admin_log.changes",
-        Text,
+        "admin_log.model || char(31) || admin_log.changes",
+        Display::LogChanges,
     ),
 ];
 

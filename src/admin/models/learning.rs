@@ -55,7 +55,7 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
             sql: "enrollments.course_id",
             kind: FilterKind::Fk {
                 table: "courses",
-                label_sql: "title",
+                label_sql: "title || ' · ' || slug",
             },
         },
         Filter {
@@ -117,7 +117,7 @@ const COURSE_FILTER: Filter = Filter {
     sql: "",
     kind: FilterKind::Fk {
         table: "courses",
-        label_sql: "title",
+        label_sql: "title || ' · ' || slug",
     },
 };
 

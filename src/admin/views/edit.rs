@@ -41,7 +41,7 @@ fn page(
         };
         let fs = match form {
             Some(f) => FormState::from_form(m, f),
-            None => FormState::from_db(c, m, object.as_ref())?,
+            None => FormState::from_db(c, m, object.as_ref(), state.templates.time())?,
         };
         build(c, state, ctx, m, object.as_ref(), &fs, errors)
     });

@@ -13,10 +13,10 @@ use super::{error_page, flash, model_url, redirect, render, write, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::accounts::{sessions, tokens, users, Password};
 use crate::admin::forms::AdminForm;
-use crate::admin::history;
 use crate::admin::query::{self, ListQuery};
 use crate::admin::registry::ModelAdmin;
 use crate::admin::store::{self, AdminError};
+use crate::admin::{changes, history};
 use crate::fields::{FieldError, FieldErrors};
 use crate::web::AppState;
 
@@ -55,10 +55,11 @@ pub fn object_history(
                         .changes
                         .iter()
                         .map(|c| {
+                            let time = state.templates.time();
                             context! {
-                                label => field_label(m, &c.field, ctx.lang),
-                                old => c.old,
-                                new => c.new,
+                                label => changes::label(m, &c.field, ctx.lang),
+                                old => changes::value(m, &c.field, &c.old, ctx.lang, time),
+                                new => changes::value(m, &c.field, &c.new, ctx.lang, time),
                             }
                         })
                         .collect();
@@ -73,24 +74,6 @@ pub fn object_history(
             render(&state, &ctx, "admin/history.html", data, StatusCode::OK)
         }
         Err(e) => error_page(&state, req, &ctx, e),
-    }
-}
-
-/// A history entry names a field, a many-to-many set or an inline model by its column or key;
-/// readers see its label.
-fn field_label(m: &ModelAdmin, name: &str, lang: crate::web::i18n::Lang) -> String {
-    if let Some(f) = m.field(name) {
-        return f.label.get(lang).to_owned();
-    }
-    if let Some(x) = m.m2m.iter().find(|x| x.name == name) {
-        return x.label.get(lang).to_owned();
-    }
-    if let Some(u) = m.uploads.iter().find(|u| u.field == name) {
-        return u.label.get(lang).to_owned();
-    }
-    match crate::admin::models::find(name) {
-        Some(child) => child.label.get(lang).to_owned(),
-        None => name.to_owned(),
     }
 }
 

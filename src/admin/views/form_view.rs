@@ -17,6 +17,7 @@ use crate::admin::registry::{Field, ModelAdmin, Widget};
 use crate::admin::save::{editable_fields, inline_fields};
 use crate::admin::store::{self, AdminError, Object};
 use crate::fields::FieldErrors;
+use crate::web::local_time::LocalTime;
 use crate::web::AppState;
 
 /// An inline's rows on the form: (form index, id when stored, marked for deletion).
@@ -36,13 +37,14 @@ impl FormState {
         conn: &Connection,
         m: &'static ModelAdmin,
         object: Option<&Object>,
+        time: &LocalTime,
     ) -> Result<FormState, AdminError> {
         let mut raw = HashMap::new();
         let mut m2m = HashMap::new();
         let mut inline_rows = HashMap::new();
         if let Some(obj) = object {
             for (f, v) in m.fields.iter().zip(&obj.values) {
-                raw.insert(f.name.to_owned(), input_text(f, v));
+                raw.insert(f.name.to_owned(), input_text(f, v, time));
             }
             for x in m.m2m {
                 m2m.insert(x.name, store::m2m_selected(conn, x, obj.id)?);
@@ -59,7 +61,10 @@ impl FormState {
                     .enumerate()
                 {
                     for (f, v) in child.fields.iter().zip(&values) {
-                        raw.insert(format!("{}-{i}-{}", inline.model, f.name), input_text(f, v));
+                        raw.insert(
+                            format!("{}-{i}-{}", inline.model, f.name),
+                            input_text(f, v, time),
+                        );
                     }
                     rows.push((i, Some(id), false));
                 }
@@ -109,6 +114,8 @@ struct Builder<'a> {
     ctx: &'a AdminCtx,
     errors: Value,
     fk_cache: HashMap<&'static str, Vec<(i64, String)>>,
+    /// The zone's abbreviation, shown beside date-and-time inputs (they take local time).
+    zone: String,
 }
 
 impl Builder<'_> {
@@ -192,6 +199,7 @@ impl Builder<'_> {
             value_label,
             autocomplete_url,
             disabled,
+            zone => matches!(f.widget, Widget::DateTime).then(|| self.zone.clone()),
             errors => self.errors.get_attr(input).ok().filter(|v| !v.is_undefined()),
         })
     }
@@ -227,6 +235,7 @@ pub fn build(
         ctx,
         errors: errs.clone(),
         fk_cache: HashMap::new(),
+        zone: state.templates.time().abbreviation(),
     };
     let editable = editable_fields(m, ctx.is_superuser(), ctx.owner);
     let owner_col = ctx.owner.and(m.owner).and_then(|o| o.column);

@@ -33,11 +33,13 @@ fn filters_view(
     m: &ModelAdmin,
     q: &ListQuery,
     conn: &rusqlite::Connection,
+    raw: &str,
 ) -> Result<Vec<Value>, AdminError> {
     let mut out = Vec::new();
     for (i, f) in m.filters.iter().enumerate() {
         let current = q.filter_value(i);
         let mut options: Vec<(String, String)> = Vec::new();
+        let mut search = None;
         match f.kind {
             FilterKind::Choices(cs) => options.extend(
                 cs.iter()
@@ -48,11 +50,10 @@ fn filters_view(
                 options.push(("0".into(), ctx.t(state, "admin.no").into()));
             }
             FilterKind::Fk { table, label_sql } => {
-                options.extend(
-                    store::choices(conn, table, label_sql, 100, ctx.related(table))?
-                        .into_iter()
-                        .map(|(id, l)| (id.to_string(), l)),
-                );
+                let (found, box_) =
+                    super::fk_filter::choices(conn, ctx, m, q, raw, i, (table, label_sql))?;
+                options.extend(found);
+                search = box_;
             }
             FilterKind::Model => options.extend(
                 crate::admin::models::REGISTRY
@@ -77,7 +78,7 @@ fn filters_view(
                 label,
             }
         }));
-        out.push(context! { label => f.label.get(ctx.lang), choices });
+        out.push(context! { name => f.name, label => f.label.get(ctx.lang), choices, search });
     }
     Ok(out)
 }
@@ -119,7 +120,7 @@ pub async fn changelist(
                 (m.per_page, (page - 1) * m.per_page)
             };
             let rows = query::rows(c, m, &q, owner, limit)?;
-            let filters = filters_view(&state, &ctx, m, &q, c)?;
+            let filters = filters_view(&state, &ctx, m, &q, c, req.uri().query().unwrap_or(""))?;
             Ok((count, num_pages, show_all, page, rows, filters))
         })
         .await;

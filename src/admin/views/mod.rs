@@ -11,6 +11,7 @@ pub mod auth;
 pub mod delete;
 pub mod edit;
 pub mod extras;
+pub mod fk_filter;
 pub mod form_view;
 pub mod index;
 pub mod list;

@@ -1,0 +1,244 @@
+//! The operator's admin (issue 18): an untouched save writes nothing, changes are logged old →
+//! new with Korean labels and local times, date inputs take Korean time with seconds, foreign-key
+//! filters stay usable past a few choices, and the message catalogs follow the glossary.
+
+use crate::admin_support::{post, scalar, superuser, text};
+use crate::browser::page;
+use crate::helpers::{small_catalog, spawn_app, without_toolbar};
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let at = tag.find(&key)? + key.len();
+    Some(unescape(tag[at..].split('"').next()?))
+}
+
+/// What a browser would submit for the form `id` of `html`, untouched: text inputs, checked
+/// boxes, selected options and text areas (a small scraper, enough for the admin's forms).
+pub fn form_fields(html: &str, id: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .expect("the form is there");
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with("<template") {
+            let close = rest.find("</template>").unwrap();
+            rest = &rest[close..];
+            continue;
+        }
+        let disabled = tag.contains(" disabled");
+        if let (false, Some(name)) = (disabled, attr(tag, "name")) {
+            if tag.starts_with("<input") {
+                let kind = attr(tag, "type").unwrap_or_default();
+                let value = attr(tag, "value").unwrap_or_default();
+                let checkable = kind == "checkbox" || kind == "radio";
+                if !checkable || tag.contains(" checked") {
+                    out.push((name, value));
+                }
+            } else if tag.starts_with("<textarea") {
+                let body = &rest[end + 1..];
+                let text = &body[..body.find("</textarea>").unwrap()];
+                out.push((name, unescape(text)));
+            } else if tag.starts_with("<select") {
+                let body = &rest[end + 1..rest.find("</select>").unwrap()];
+                let mut chosen = None;
+                for opt in body.split("<option").skip(1) {
+                    let head = &opt[..opt.find('>').unwrap()];
+                    let v = attr(&format!(" {head}"), "value").unwrap_or_default();
+                    if chosen.is_none() || head.contains(" selected") {
+                        chosen = Some((v, head.contains(" selected")));
+                    }
+                    if head.contains(" selected") {
+                        break;
+                    }
+                }
+                out.push((name, chosen.map(|c| c.0).unwrap_or_default()));
+            }
+        }
+        rest = &rest[1..];
+    }
+    out
+}
+
+fn refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn an_untouched_save_writes_nothing_and_logs_nothing() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    // A time with seconds, 00:59:30 Korean time on the next day.
+    app.exec(|tx| {
+        tx.execute(
+            "UPDATE courses SET published_at = '2026-12-03T15:59:30Z', \
+             updated_at = '2026-01-01T00:00:00Z' WHERE id = ?1",
+            [ids.growth],
+        )?;
+        Ok(())
+    });
+    let path = format!("/admin/course/{}", ids.growth);
+    let (_, html) = page(&client, &app, &path).await;
+    assert!(
+        html.contains("value=\"2026-12-04T00:59:30\""),
+        "the input shows Korean time with its seconds"
+    );
+    assert!(html.contains("step=\"1\""), "seconds are editable");
+    let fields = form_fields(&html, "change-form");
+    let logged = scalar(&app, "SELECT COUNT(*) FROM admin_log");
+    let (status, body, _) = post(&client, &app, &path, &path, &refs(&fields)).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM admin_log"),
+        logged,
+        "no history entry"
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!(
+                "SELECT published_at || ' ' || updated_at FROM courses WHERE id = {}",
+                ids.growth
+            )
+        ),
+        "2026-12-03T15:59:30Z 2026-01-01T00:00:00Z",
+        "nothing written, not even the touch column"
+    );
+    let positions = text(
+        &app,
+        &format!(
+            "SELECT group_concat(title, '|') FROM (SELECT title FROM lessons WHERE course_id = {} ORDER BY position)",
+            ids.growth
+        ),
+    );
+    assert_eq!(positions, "첫 번째: 오리엔테이션|두 번째: 퍼널 분석");
+
+    // A typed Korean time is stored as UTC.
+    let mut changed = fields.clone();
+    for (k, v) in changed.iter_mut() {
+        if k == "published_at" {
+            *v = "2026-12-04T09:00:05".into();
+        }
+    }
+    let (status, body, _) = post(&client, &app, &path, &path, &refs(&changed)).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT published_at FROM courses WHERE id = {}", ids.growth)
+        ),
+        "2026-12-04T00:00:05Z"
+    );
+    let (_, history) = page(&client, &app, &format!("{path}/history")).await;
+    assert!(
+        history.contains("공개 시각")
+            && history.contains("2026.12.04 00:59 KST")
+            && history.contains("2026.12.04 09:00 KST"),
+        "{history}"
+    );
+    assert!(
+        !without_toolbar(&history).contains("published_at"),
+        "{history}"
+    );
+}
+
+#[tokio::test]
+async fn a_lesson_title_change_is_logged_old_to_new() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    let path = format!("/admin/course/{}", ids.growth);
+    let (_, html) = page(&client, &app, &path).await;
+    let mut fields = form_fields(&html, "change-form");
+    for (k, v) in fields.iter_mut() {
+        if v == "첫 번째: 오리엔테이션" && k.ends_with("-title") {
+            *v = "첫 번째: 시작하기".into();
+        }
+    }
+    let (status, body, _) = post(&client, &app, &path, &path, &refs(&fields)).await;
+    assert_eq!(status, 303, "{body}");
+    let (_, history) = page(&client, &app, &format!("{path}/history")).await;
+    assert!(
+        history.contains("<del>첫 번째: 오리엔테이션</del> → <ins>첫 번째: 시작하기</ins>"),
+        "{history}"
+    );
+    // The log's own list reads labels, not the model key or JSON.
+    let (_, log) = page(&client, &app, "/admin/logentry").await;
+    assert!(
+        log.contains("제목: 첫 번째: 오리엔테이션 → 첫 번째: 시작하기"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("&quot;field&quot;") && !log.contains("\"field\""),
+        "{log}"
+    );
+    assert!(!log.contains("<td>lesson</td>") && !log.contains("<td>course</td>"));
+}
+
+#[tokio::test]
+async fn a_course_filter_past_twenty_courses_is_searched_by_title_with_its_slug() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    app.exec(|tx| {
+        for i in 0..200 {
+            // Titles from ㄱ to ㄷ sort first; the ㅎ ones come last, twice the same title.
+            let title = match i {
+                198 | 199 => "회계 기초 실습".to_owned(),
+                _ => format!("기획 {i:03}"),
+            };
+            tx.execute(
+                "INSERT INTO courses (slug, title, summary, description, category_id, level, \
+                 instructor_id, status) VALUES (?1, ?2, '', '', ?3, 'beginner', ?4, 'draft')",
+                rusqlite::params![format!("c-{i:03}"), title, ids.marketing, ids.kim],
+            )?;
+        }
+        Ok(())
+    });
+    let (_, html) = page(&client, &app, "/admin/question").await;
+    assert!(
+        html.contains("name=\"course__q\""),
+        "a search box instead of a cut list"
+    );
+    assert!(
+        !html.contains("회계 기초 실습"),
+        "only the first 20 are listed"
+    );
+    let (status, found) = page(
+        &client,
+        &app,
+        "/admin/question?course__q=%ED%9A%8C%EA%B3%84",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let a = scalar(&app, "SELECT id FROM courses WHERE slug = 'c-198'");
+    assert!(
+        found.contains("회계 기초 실습 · c-198") && found.contains("회계 기초 실습 · c-199"),
+        "the same title told apart by the slug: {found}"
+    );
+    assert!(found.contains(&format!("?course={a}")), "{found}");
+    // Chosen, the course stays listed and marked while the list is filtered.
+    let (_, chosen) = page(&client, &app, &format!("/admin/question?course={a}")).await;
+    assert!(
+        chosen.contains("aria-current=\"true\">회계 기초 실습 · c-198"),
+        "{chosen}"
+    );
+    // A search with LIKE's wildcards finds nothing rather than everything.
+    let (_, none) = page(&client, &app, "/admin/question?course__q=%25").await;
+    assert!(!none.contains("기획 000"));
+}

@@ -476,3 +476,21 @@ CREATE TABLE consents (
     accepted_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (user_id, kind)
 ) WITHOUT ROWID;
+
+-- migration: 10 social sign-in identities
+-- A person's accounts at Kakao, Naver or Google linked to a hancup user: one row per provider
+-- account (provider, subject) and at most one per provider per user. The e-mail is what the
+-- provider said when the link was made, and whether the provider vouched for it; it is kept for
+-- the account page, never used to find a user. The providers' keys are not here: they live in
+-- configuration and the environment only.
+CREATE TABLE social_identities (
+    id              INTEGER PRIMARY KEY,
+    provider        TEXT    NOT NULL CHECK (provider IN ('kakao', 'naver', 'google')),
+    subject         TEXT    NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),
+    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    email           TEXT    CHECK (email IS NULL OR length(email) <= 254),
+    email_verified  INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1)),
+    created_at      TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (provider, subject),
+    UNIQUE (user_id, provider)
+);

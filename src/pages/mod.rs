@@ -434,6 +434,17 @@ pub fn catalog_error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) ->
 pub fn account_error_page(state: &AppState, ctx: &PageCtx, err: AccountError) -> Response {
     match err {
         AccountError::NotFound => not_found_page(state, ctx),
+        AccountError::ProviderUnavailable => {
+            let mut resp = error_page(
+                state,
+                ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "social.unavailable",
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            resp
+        }
         AccountError::Busy => {
             let mut resp = error_page(state, ctx, StatusCode::SERVICE_UNAVAILABLE, "auth.busy");
             resp.headers_mut()

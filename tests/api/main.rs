@@ -20,6 +20,7 @@ mod catalog_paging;
 mod cli;
 mod cli_output;
 mod community_api;
+mod cors;
 mod crash;
 mod data;
 mod documented_limits;

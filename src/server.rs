@@ -102,6 +102,13 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
             get(accounts::password_change_form).post(accounts::password_change),
         )
         .at(pattern("logout_all"), post(accounts::logout_all))
+        .at(pattern("social_start"), post(pages::social::start))
+        .at(pattern("social_callback"), get(pages::social::callback))
+        .at(
+            pattern("social_complete"),
+            get(pages::social::complete_form).post(pages::social::complete),
+        )
+        .at(pattern("social_unlink"), post(pages::social::unlink))
         .at(pattern("deactivate"), post(accounts::deactivate))
         .at(
             pattern("password_reset"),

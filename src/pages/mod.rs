@@ -9,6 +9,7 @@ pub mod course;
 mod forms;
 pub mod lessons;
 pub mod qa;
+pub mod social;
 mod writes;
 
 use bytes::Bytes;
@@ -401,7 +402,12 @@ pub fn status_page(state: &AppState, ctx: &PageCtx, status: StatusCode) -> Respo
     error_page(state, ctx, status, key)
 }
 
-fn error_page(state: &AppState, ctx: &PageCtx, status: StatusCode, key: &str) -> Response {
+pub(crate) fn error_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    status: StatusCode,
+    key: &str,
+) -> Response {
     render(
         state,
         ctx,

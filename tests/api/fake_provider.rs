@@ -205,7 +205,6 @@ impl FakeProviders {
     }
 
     /// Who the next visit to `provider`'s authorize page signs in as.
-    #[allow(dead_code)] // the page flow's tests come next
     pub fn sign_in_as(&self, provider: &str, person: &Person) {
         self.state
             .lock()

@@ -53,5 +53,6 @@ mod sandbox;
 mod signup_consent;
 mod slow_clients;
 mod social_api;
+mod social_pages;
 mod source_rules;
 mod upgrade;

@@ -56,7 +56,7 @@ fn form_page(
         social_providers => super::social::buttons(state),
         ..data
     };
-    render(state, ctx, template, data, status)
+    super::social::allow_provider_forms(state, render(state, ctx, template, data, status))
 }
 
 #[handler]

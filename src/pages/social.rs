@@ -74,6 +74,30 @@ pub fn buttons(state: &AppState) -> Vec<minijinja::Value> {
         .collect()
 }
 
+/// Lets a page's forms lead to the enabled providers' authorization endpoints (the sign-in
+/// buttons POST here, and the answer redirects there): the CSP's `form-action` names their
+/// origins. Pages without a provider enabled keep the plain policy.
+pub fn allow_provider_forms(state: &AppState, mut resp: Response) -> Response {
+    let origins: Vec<String> = state
+        .accounts
+        .providers
+        .enabled()
+        .filter_map(|p| state.accounts.providers.get(p))
+        .filter_map(|s| url::Url::parse(&s.authorize_url).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect();
+    if origins.is_empty() {
+        return resp;
+    }
+    let csp = crate::web::middleware::csp_form_targets(&origins);
+    if let Ok(v) = poem::http::HeaderValue::from_str(&csp) {
+        resp.headers_mut()
+            .insert(poem::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp
+}
+
 fn enabled(state: &AppState, name: &str) -> Option<Provider> {
     Provider::parse(name).filter(|p| state.accounts.providers.get(*p).is_some())
 }

@@ -99,7 +99,7 @@ async fn finish_signup(
 
 #[tokio::test]
 async fn the_buttons_show_only_for_enabled_providers_in_their_wording() {
-    let (app, _fake) = app_with_fake().await;
+    let (app, fake) = app_with_fake().await;
     for path in ["/accounts/login", "/accounts/signup"] {
         let (_, html) = page(&app.browser(), &app, path).await;
         for text in [
@@ -114,6 +114,16 @@ async fn the_buttons_show_only_for_enabled_providers_in_their_wording() {
                 && html.contains("btn--naver")
                 && html.contains("btn--google")
         );
+        // The buttons' redirect to the provider is allowed by the page's form-action.
+        let resp = app.browser().get(app.url(path)).send().await.unwrap();
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains(&format!("form-action 'self' {}", fake.base)),
+            "{csp}"
+        );
     }
     let only_naver = spawn_with(|c| {
         c.naver.enabled = true;
@@ -124,7 +134,18 @@ async fn the_buttons_show_only_for_enabled_providers_in_their_wording() {
     assert!(html.contains("네이버로 시작하기"));
     assert!(!html.contains("카카오로 시작하기") && !html.contains("Google로 계속하기"));
     let none = spawn_app().await;
-    let (_, html) = page(&none.browser(), &none, "/accounts/login").await;
+    let resp = none
+        .browser()
+        .get(none.url("/accounts/login"))
+        .send()
+        .await
+        .unwrap();
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("form-action 'self';"), "{csp}");
+    let html = resp.text().await.unwrap();
     assert!(!html.contains("social-login"), "no provider, no buttons");
 }
 

@@ -494,3 +494,44 @@ CREATE TABLE social_identities (
     UNIQUE (provider, subject),
     UNIQUE (user_id, provider)
 );
+
+-- migration: 11 staff two-factor authentication (TOTP and recovery codes)
+-- A user's TOTP secret (RFC 6238, base32), confirmed once the person has typed a code from
+-- their app; `last_step` is the last 30-second step accepted, so a code is never accepted
+-- twice. Recovery codes are stored as HMACs under the server key and used once.
+-- `users.mfa_enabled` mirrors "has a confirmed secret" (kept by the triggers); turning it off
+-- (a superuser's reset in the admin, written to the history like any change) deletes the
+-- secret and the recovery codes; turning it on without a confirmed secret is undone.
+CREATE TABLE mfa_totp (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret        TEXT    NOT NULL CHECK (length(secret) BETWEEN 16 AND 128),
+    confirmed_at  TEXT,
+    last_step     INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE mfa_recovery_codes (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash  TEXT    NOT NULL,
+    used_at    TEXT,
+    UNIQUE (user_id, code_hash)
+);
+ALTER TABLE users ADD COLUMN mfa_enabled INTEGER NOT NULL DEFAULT 0 CHECK (mfa_enabled IN (0, 1));
+CREATE TRIGGER mfa_totp_confirmed AFTER UPDATE OF confirmed_at ON mfa_totp
+WHEN NEW.confirmed_at IS NOT NULL BEGIN
+    UPDATE users SET mfa_enabled = 1 WHERE id = NEW.user_id AND mfa_enabled = 0;
+END;
+CREATE TRIGGER mfa_totp_deleted AFTER DELETE ON mfa_totp BEGIN
+    UPDATE users SET mfa_enabled = 0 WHERE id = OLD.user_id AND mfa_enabled = 1;
+END;
+CREATE TRIGGER users_mfa_reset AFTER UPDATE OF mfa_enabled ON users
+WHEN NEW.mfa_enabled = 0 AND OLD.mfa_enabled = 1 BEGIN
+    DELETE FROM mfa_totp WHERE user_id = NEW.id;
+    DELETE FROM mfa_recovery_codes WHERE user_id = NEW.id;
+END;
+CREATE TRIGGER users_mfa_not_enrolled AFTER UPDATE OF mfa_enabled ON users
+WHEN NEW.mfa_enabled = 1 AND NOT EXISTS (
+    SELECT 1 FROM mfa_totp WHERE user_id = NEW.id AND confirmed_at IS NOT NULL
+) BEGIN
+    UPDATE users SET mfa_enabled = 0 WHERE id = NEW.id;
+END;

@@ -2,13 +2,15 @@
 //! sessions (`sessions`), API tokens (`tokens`), login throttling (`throttle`), reset links
 //! (`reset`), permissions (`perms`), the server key (`keys`), and the flows that combine them
 //! (`flows`: register, log in, change or reset a password, deactivate), and sign-in with Kakao, Naver
-//! and Google (`social`: enabled providers, linked identities, the provider calls). Pages, API and admin all
+//! and Google (`social`: enabled providers, linked identities, the provider calls), and staff
+//! two-factor authentication (`mfa`: TOTP, QR code, recovery codes). Pages, API and admin all
 //! go through here; nothing in this module knows about HTTP.
 
 pub mod consent;
 pub mod flows;
 pub mod hash_pool;
 pub mod keys;
+pub mod mfa;
 pub mod password;
 pub mod perms;
 pub mod reset;

@@ -222,6 +222,8 @@ config_keys! {
         trust_forwarded_for: bool,
         /// Milliseconds a call to a sign-in provider (token, profile, keys) may take.
         provider_timeout_ms: u64,
+        /// Who needs a second factor (TOTP) to enter the admin: `superusers`, `staff` or `none`.
+        require_mfa_for: String,
     }
     kakao @ "auth.providers.kakao": KakaoProviderConfig {
         /// Offer "카카오로 시작하기" and accept Kakao tokens at `/api/v1/auth/social/kakao`.
@@ -558,6 +560,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
             "lockout_max_seconds",
             "must be at least lockout_base_seconds",
         );
+    }
+    if let Err(message) = crate::accounts::mfa::parse_requirement(&a.require_mfa_for) {
+        return fail("auth", "require_mfa_for", &message);
     }
     if config.session.idle_minutes == 0 || config.session.absolute_hours == 0 {
         return fail(

@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("media", "/media/*path"),
     ("admin_index", "/admin"),
     ("admin_login", "/admin/login"),
+    ("admin_mfa", "/admin/login/mfa"),
     ("admin_logout", "/admin/logout"),
     ("admin_preview", "/admin/preview"),
     ("admin_list", "/admin/:model"),

@@ -10,6 +10,7 @@ mod admin_certificates;
 mod admin_forms;
 mod admin_learning;
 mod admin_lists;
+mod admin_mfa;
 mod admin_support;
 mod authoring_api;
 mod authorization;

@@ -14,6 +14,7 @@ pub mod extras;
 pub mod form_view;
 pub mod index;
 pub mod list;
+pub mod mfa;
 
 use std::collections::HashSet;
 

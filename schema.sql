@@ -477,7 +477,66 @@ CREATE TABLE consents (
     PRIMARY KEY (user_id, kind)
 ) WITHOUT ROWID;
 
--- migration: 10 lesson sections
+-- migration: 10 social sign-in identities
+-- A person's accounts at Kakao, Naver or Google linked to a hancup user: one row per provider
+-- account (provider, subject) and at most one per provider per user. The e-mail is what the
+-- provider said when the link was made, and whether the provider vouched for it; it is kept for
+-- the account page, never used to find a user. The providers' keys are not here: they live in
+-- configuration and the environment only.
+CREATE TABLE social_identities (
+    id              INTEGER PRIMARY KEY,
+    provider        TEXT    NOT NULL CHECK (provider IN ('kakao', 'naver', 'google')),
+    subject         TEXT    NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),
+    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    email           TEXT    CHECK (email IS NULL OR length(email) <= 254),
+    email_verified  INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1)),
+    created_at      TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    UNIQUE (provider, subject),
+    UNIQUE (user_id, provider)
+);
+
+-- migration: 11 staff two-factor authentication (TOTP and recovery codes)
+-- A user's TOTP secret (RFC 6238, base32), confirmed once the person has typed a code from
+-- their app; `last_step` is the last 30-second step accepted, so a code is never accepted
+-- twice. Recovery codes are stored as HMACs under the server key and used once.
+-- `users.mfa_enabled` mirrors "has a confirmed secret" (kept by the triggers); turning it off
+-- (a superuser's reset in the admin, written to the history like any change) deletes the
+-- secret and the recovery codes; turning it on without a confirmed secret is undone.
+CREATE TABLE mfa_totp (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret        TEXT    NOT NULL CHECK (length(secret) BETWEEN 16 AND 128),
+    confirmed_at  TEXT,
+    last_step     INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE mfa_recovery_codes (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash  TEXT    NOT NULL,
+    used_at    TEXT,
+    UNIQUE (user_id, code_hash)
+);
+ALTER TABLE users ADD COLUMN mfa_enabled INTEGER NOT NULL DEFAULT 0 CHECK (mfa_enabled IN (0, 1));
+CREATE TRIGGER mfa_totp_confirmed AFTER UPDATE OF confirmed_at ON mfa_totp
+WHEN NEW.confirmed_at IS NOT NULL BEGIN
+    UPDATE users SET mfa_enabled = 1 WHERE id = NEW.user_id AND mfa_enabled = 0;
+END;
+CREATE TRIGGER mfa_totp_deleted AFTER DELETE ON mfa_totp BEGIN
+    UPDATE users SET mfa_enabled = 0 WHERE id = OLD.user_id AND mfa_enabled = 1;
+END;
+CREATE TRIGGER users_mfa_reset AFTER UPDATE OF mfa_enabled ON users
+WHEN NEW.mfa_enabled = 0 AND OLD.mfa_enabled = 1 BEGIN
+    DELETE FROM mfa_totp WHERE user_id = NEW.id;
+    DELETE FROM mfa_recovery_codes WHERE user_id = NEW.id;
+END;
+CREATE TRIGGER users_mfa_not_enrolled AFTER UPDATE OF mfa_enabled ON users
+WHEN NEW.mfa_enabled = 1 AND NOT EXISTS (
+    SELECT 1 FROM mfa_totp WHERE user_id = NEW.id AND confirmed_at IS NOT NULL
+) BEGIN
+    UPDATE users SET mfa_enabled = 0 WHERE id = NEW.id;
+END;
+
+-- migration: 12 lesson sections
 -- A course's curriculum reads in parts ("오리엔테이션", "핵심 실습", …): each lesson names the
 -- section it belongs to, and consecutive lessons with the same name form one group on the course
 -- page. Empty means "no section" (those lessons are listed without a heading). A name, not a

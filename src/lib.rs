@@ -73,7 +73,8 @@ pub fn build_state(config: Config) -> Result<AppState, StartError> {
         &config.auth,
         &config.session,
         &config.server.secret_key,
-    )?;
+    )?
+    .with_providers(&config);
     let mailer = mail::Mailer::new(&config.mail);
     let metrics = ops::metrics::Metrics::new();
     metrics.watch_writer_lock(db.writer_wait());

@@ -15,6 +15,7 @@ use poem::{get, post, Endpoint, EndpointExt, IntoResponse, PathPattern, Request,
 use crate::ops::listener::Handoff;
 use crate::pages::{accounts, qa};
 use crate::web::assets::serve_static;
+use crate::web::cors::CorsPolicy;
 use crate::web::hosts::AllowedHosts;
 use crate::web::overload::Limiter;
 use crate::web::routes::pattern;
@@ -25,6 +26,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
     let limiter = Limiter::new(state.config.server.max_concurrent_requests);
     let observed = state.clone();
     let hosts = Arc::new(AllowedHosts::from_config(&state.config.server));
+    let cors = Arc::new(CorsPolicy::from_list(&state.config.server.cors_origins));
     let checked = state.clone();
     let max_body = state.config.server.max_body_bytes as usize;
     let bodies = middleware::BodyRules {
@@ -100,6 +102,13 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
             get(accounts::password_change_form).post(accounts::password_change),
         )
         .at(pattern("logout_all"), post(accounts::logout_all))
+        .at(pattern("social_start"), post(pages::social::start))
+        .at(pattern("social_callback"), get(pages::social::callback))
+        .at(
+            pattern("social_complete"),
+            get(pages::social::complete_form).post(pages::social::complete),
+        )
+        .at(pattern("social_unlink"), post(pages::social::unlink))
         .at(pattern("deactivate"), post(accounts::deactivate))
         .at(
             pattern("password_reset"),
@@ -113,6 +122,7 @@ pub fn endpoint(state: AppState) -> impl Endpoint {
         .around(auth::authenticate)
         .with(session::middleware(state.db.clone(), &state.config))
         .data(state.clone())
+        .around(move |ep, req| crate::web::cors::cors(ep, req, cors.clone()))
         .around(move |ep, req| refuse_unknown_hosts(ep, req, hosts.clone(), checked.clone()))
         .around(move |ep, req| {
             middleware::observe(ep, req, observed.clone(), limiter.clone(), bodies)

@@ -27,6 +27,8 @@ pub struct Accounts {
     pub session: Arc<SessionConfig>,
     /// Running totals of account events, read by the metrics endpoint.
     pub events: Arc<AccountEvents>,
+    /// The enabled sign-in providers (none until `with_providers`).
+    pub providers: Arc<super::social::Providers>,
 }
 
 /// How many sign-ups and logins this process has seen; monotonic, read by `ops::metrics`.
@@ -96,7 +98,14 @@ impl Accounts {
             auth: Arc::new(auth.clone()),
             session: Arc::new(session.clone()),
             events: Arc::new(AccountEvents::default()),
+            providers: Arc::new(super::social::Providers::none(auth.provider_timeout_ms)),
         })
+    }
+
+    /// The same accounts with the sign-in providers enabled in `config`.
+    pub fn with_providers(mut self, config: &crate::config::Config) -> Accounts {
+        self.providers = Arc::new(super::social::Providers::from_config(config));
+        self
     }
 
     fn min_chars(&self) -> usize {
@@ -135,6 +144,20 @@ impl Accounts {
                 None
             }
         }
+    }
+
+    /// Counts a sign-up made another way (a provider's first sign-in) for the metrics.
+    pub(super) fn count_signup(&self) {
+        AccountEvents::count(&self.events.signups);
+    }
+
+    /// Counts a login made another way (a provider sign-in) for the metrics.
+    pub(super) fn count_login(&self, ok: bool) {
+        AccountEvents::count(if ok {
+            &self.events.logins_ok
+        } else {
+            &self.events.logins_failed
+        });
     }
 
     /// Creates an account; counts it for the metrics.

@@ -73,6 +73,12 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// The S256 PKCE challenge of a code verifier (RFC 7636 §4.2): base64url(SHA-256(verifier)).
+pub fn pkce_challenge(verifier: &str) -> String {
+    use sha2::Digest;
+    URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
 /// Plain SHA-256, hex: for values that are already random (session ids).
 pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))

@@ -1,17 +1,21 @@
 //! User accounts: who a user is (`users`), what they agreed to at sign-up (`consent`), passwords and their hashing (`password`), login
 //! sessions (`sessions`), API tokens (`tokens`), login throttling (`throttle`), reset links
 //! (`reset`), permissions (`perms`), the server key (`keys`), and the flows that combine them
-//! (`flows`: register, log in, change or reset a password, deactivate). Pages, API and admin all
+//! (`flows`: register, log in, change or reset a password, deactivate), and sign-in with Kakao, Naver
+//! and Google (`social`: enabled providers, linked identities, the provider calls), and staff
+//! two-factor authentication (`mfa`: TOTP, QR code, recovery codes). Pages, API and admin all
 //! go through here; nothing in this module knows about HTTP.
 
 pub mod consent;
 pub mod flows;
 pub mod hash_pool;
 pub mod keys;
+pub mod mfa;
 pub mod password;
 pub mod perms;
 pub mod reset;
 pub mod sessions;
+pub mod social;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -43,6 +47,9 @@ pub enum AccountError {
     Busy,
     #[error("not found")]
     NotFound,
+    /// A sign-in provider could not be reached or answered nonsense in time.
+    #[error("sign-in provider unavailable")]
+    ProviderUnavailable,
     #[error(transparent)]
     Db(#[from] DbError),
 }

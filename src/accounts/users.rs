@@ -189,6 +189,13 @@ fn email_taken() -> FieldErrors {
     )
 }
 
+/// Whether an account uses this e-mail (case-insensitively, as the column's collation does).
+pub fn email_exists(conn: &Connection, email: &str) -> Result<bool, AccountError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)")?
+        .query_row([email], |r| r.get(0))?)
+}
+
 /// Inserts a user; a taken e-mail (checked, and enforced by the UNIQUE index) is a conflict.
 pub fn create_user(conn: &Connection, user: &NewUser) -> Result<i64, AccountError> {
     let taken: bool = conn

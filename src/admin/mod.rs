@@ -36,13 +36,14 @@ pub fn check(db: &Db) -> Result<(), String> {
 
 /// The admin's routes, mounted by the server under their named patterns.
 pub fn routes(route: Route) -> Route {
-    use views::{auth, delete, edit, extras, index, list};
+    use views::{auth, delete, edit, extras, index, list, mfa};
     route
         .at(pattern("admin_index"), get(index::dashboard))
         .at(
             pattern("admin_login"),
             get(auth::login_form).post(auth::login),
         )
+        .at(pattern("admin_mfa"), get(mfa::show).post(mfa::submit))
         .at(pattern("admin_logout"), post(auth::logout))
         .at(pattern("admin_preview"), post(extras::preview))
         .at(

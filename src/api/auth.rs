@@ -18,7 +18,7 @@ use crate::web::auth::{client_address, Auth};
 use crate::web::{csrf, AppState};
 
 #[derive(Tags)]
-enum ApiTags {
+pub(super) enum ApiTags {
     /// Accounts and API tokens. Send the token as `Authorization: Bearer <token>` (or
     /// `Token <token>`); the browser session works too, with the `X-CSRFToken` header on writes.
     Auth,
@@ -155,7 +155,7 @@ pub enum Devices {
     Ok(Json<Vec<Device>>),
 }
 
-fn device_name(given: Option<String>, req: &Request) -> String {
+pub(super) fn device_name(given: Option<String>, req: &Request) -> String {
     given
         .filter(|d| !d.trim().is_empty())
         .or_else(|| {

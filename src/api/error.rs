@@ -152,6 +152,10 @@ impl From<AccountError> for ApiError {
                 "1".into(),
             ),
             AccountError::NotFound => ApiError::not_found("Not found."),
+            AccountError::ProviderUnavailable => ApiError::Unavailable(
+                detail("The sign-in provider did not answer; try again in a moment."),
+                "5".into(),
+            ),
             AccountError::Db(db) => ApiError::internal(&db),
         }
     }

@@ -16,6 +16,7 @@ mod pagination;
 mod params;
 mod payload;
 mod schema;
+mod social;
 mod spec;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ use crate::web::routes;
 type Apis = Guarded<(
     catalog::CatalogApi,
     auth::AuthApi,
+    social::SocialApi,
     learning::LearningApi,
     community::CommunityApi,
     authoring::AuthoringApi,
@@ -45,6 +47,7 @@ fn service() -> OpenApiService<Apis, ()> {
     let apis = Guarded((
         catalog::CatalogApi,
         auth::AuthApi,
+        social::SocialApi,
         learning::LearningApi,
         community::CommunityApi,
         authoring::AuthoringApi,

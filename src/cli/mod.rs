@@ -410,7 +410,14 @@ fn run_seed(config: &Config, opts: &SeedOptions) -> Result<(), String> {
 }
 
 /// Keys `hancup check` shows only as `(set)` or `(empty)`.
-const SECRET_KEYS: [&str; 3] = ["server.secret_key", "metrics.token", "mail.smtp_password"];
+const SECRET_KEYS: [&str; 6] = [
+    "server.secret_key",
+    "metrics.token",
+    "mail.smtp_password",
+    "auth.providers.kakao.client_secret",
+    "auth.providers.naver.client_secret",
+    "auth.providers.google.client_secret",
+];
 
 fn check(loaded: &config::Loaded) -> Result<(), String> {
     let config = &loaded.config;

@@ -71,18 +71,33 @@ impl KeyInfo {
     pub fn env_name(&self) -> String {
         format!(
             "HANCUP_{}__{}",
-            self.section.to_ascii_uppercase(),
+            self.section.replace('.', "_").to_ascii_uppercase(),
             self.key.to_ascii_uppercase()
         )
     }
 }
 
 /// Declares every key once: the typed structs, the key table and the loader come from here.
+/// A section's name in the file: its field name, or the dotted path given after `@`.
+macro_rules! section_name {
+    ($section:ident) => {
+        stringify!($section)
+    };
+    ($section:ident $name:literal) => {
+        $name
+    };
+}
+
 macro_rules! config_keys {
-    ($( $section:ident : $sstruct:ident { $( $(#[doc = $doc:literal])+ $key:ident : $ty:ty ),+ $(,)? } )+) => {
+    ($( $section:ident $(@ $name:literal)? : $sstruct:ident { $( $(#[doc = $doc:literal])+ $key:ident : $ty:ty ),+ $(,)? } )+) => {
         $(
             #[derive(Debug, Clone)]
             pub struct $sstruct { $( pub $key: $ty ),+ }
+
+            impl $sstruct {
+                /// The section's name in the file (`auth`, `auth.providers.kakao`).
+                pub const SECTION: &'static str = section_name!($section $($name)?);
+            }
         )+
 
         /// The typed configuration every part of the program reads.
@@ -91,7 +106,7 @@ macro_rules! config_keys {
 
         pub const KEYS: &[KeyInfo] = &[
             $( $( KeyInfo {
-                section: stringify!($section),
+                section: $sstruct::SECTION,
                 key: stringify!($key),
                 kind: <$ty as ConfigValue>::KIND,
                 doc: concat!($($doc),+),
@@ -101,14 +116,14 @@ macro_rules! config_keys {
         impl Config {
             fn from_layers(layers: &Layers) -> Result<Config, ConfigError> {
                 Ok(Config { $( $section: $sstruct { $(
-                    $key: layers.get::<$ty>(stringify!($section), stringify!($key))?,
+                    $key: layers.get::<$ty>($sstruct::SECTION, stringify!($key))?,
                 )+ } ),+ })
             }
 
             /// Each key with its value as text, for `hancup check`.
             pub fn describe(&self) -> Vec<(String, String)> {
                 vec![ $( $( (
-                    format!("{}.{}", stringify!($section), stringify!($key)),
+                    format!("{}.{}", $sstruct::SECTION, stringify!($key)),
                     ConfigValue::show(&self.$section.$key),
                 ), )+ )+ ]
             }
@@ -124,6 +139,8 @@ config_keys! {
         public_url: String,
         /// Host headers answered besides public_url's host and loopback, comma-separated (`.example.com` = with subdomains); others get 400.
         allowed_hosts: String,
+        /// Origins (`https://app.example.kr`, exact, comma-separated) whose scripts may call `/api/` with credentials; empty = no CORS.
+        cors_origins: String,
         /// Debug toolbar on pages, Server-Timing and X-Sql-Statements headers; loopback binds only.
         debug: bool,
         /// Allow `debug` on a non-loopback bind (like `serve --force-debug`).
@@ -206,6 +223,66 @@ config_keys! {
         lockout_max_seconds: u64,
         /// Take the client address from X-Forwarded-For.
         trust_forwarded_for: bool,
+        /// Milliseconds a call to a sign-in provider (token, profile, keys) may take.
+        provider_timeout_ms: u64,
+        /// Who needs a second factor (TOTP) to enter the admin: `superusers`, `staff` or `none`.
+        require_mfa_for: String,
+    }
+    kakao @ "auth.providers.kakao": KakaoProviderConfig {
+        /// Offer "카카오로 시작하기" and accept Kakao tokens at `/api/v1/auth/social/kakao`.
+        enabled: bool,
+        /// Kakao app's REST API key (the OAuth client id; the ID token's audience).
+        client_id: String,
+        /// Kakao client secret (set it from the environment, never in the database).
+        client_secret: String,
+        /// Kakao app id (numeric): an access token must have been issued to it.
+        app_id: String,
+        /// Kakao authorization endpoint.
+        authorize_url: String,
+        /// Kakao token endpoint.
+        token_url: String,
+        /// Kakao user profile endpoint.
+        userinfo_url: String,
+        /// Kakao access-token information endpoint (which app a token was issued to).
+        tokeninfo_url: String,
+        /// Kakao OIDC signing keys (JWKS).
+        jwks_url: String,
+        /// Kakao OIDC issuer (`iss` of its ID tokens).
+        issuer: String,
+    }
+    naver @ "auth.providers.naver": NaverProviderConfig {
+        /// Offer "네이버로 시작하기" and accept Naver tokens at `/api/v1/auth/social/naver`.
+        enabled: bool,
+        /// Naver client id.
+        client_id: String,
+        /// Naver client secret (set it from the environment, never in the database).
+        client_secret: String,
+        /// Naver authorization endpoint.
+        authorize_url: String,
+        /// Naver token endpoint.
+        token_url: String,
+        /// Naver profile endpoint.
+        userinfo_url: String,
+    }
+    google @ "auth.providers.google": GoogleProviderConfig {
+        /// Offer "Google로 계속하기" and accept Google tokens at `/api/v1/auth/social/google`.
+        enabled: bool,
+        /// Google OAuth client id (the ID token's audience).
+        client_id: String,
+        /// Google client secret (set it from the environment, never in the database).
+        client_secret: String,
+        /// Google authorization endpoint.
+        authorize_url: String,
+        /// Google token endpoint.
+        token_url: String,
+        /// Google OIDC userinfo endpoint.
+        userinfo_url: String,
+        /// Google token information endpoint (which client a token was issued to).
+        tokeninfo_url: String,
+        /// Google OIDC signing keys (JWKS).
+        jwks_url: String,
+        /// Google OIDC issuer (`iss` of its ID tokens).
+        issuer: String,
     }
     session: SessionConfig {
         /// Minutes of inactivity that end a session.
@@ -308,18 +385,41 @@ impl Layers {
                     origin: source,
                 });
             };
-            for (key, value) in body {
-                let known = KEYS.iter().any(|k| k.section == section && k.key == key);
-                if !known {
-                    return Err(ConfigError::UnknownKey {
-                        key: format!("{section}.{key}"),
-                        origin: source,
-                    });
+            self.merge_section(&section, body, &source)?;
+        }
+        Ok(())
+    }
+
+    /// One `[section]` table; a nested table (`[auth.providers.kakao]`) is a section of its own.
+    fn merge_section(
+        &mut self,
+        section: &str,
+        body: &toml::Table,
+        source: &Source,
+    ) -> Result<(), ConfigError> {
+        for (key, value) in body {
+            let known = KEYS.iter().any(|k| k.section == section && k.key == key);
+            let nested = format!("{section}.{key}");
+            let prefix = format!("{nested}.");
+            let is_section = KEYS
+                .iter()
+                .any(|k| k.section == nested || k.section.starts_with(&prefix));
+            match value.as_table() {
+                Some(table) if !known && is_section => {
+                    self.merge_section(&nested, table, source)?;
                 }
-                self.values.insert(
-                    (section.clone(), key.clone()),
-                    (value.clone(), None, source.clone()),
-                );
+                _ if known => {
+                    self.values.insert(
+                        (section.to_owned(), key.clone()),
+                        (value.clone(), None, source.clone()),
+                    );
+                }
+                _ => {
+                    return Err(ConfigError::UnknownKey {
+                        key: nested,
+                        origin: source.clone(),
+                    })
+                }
             }
         }
         Ok(())
@@ -335,7 +435,10 @@ impl Layers {
                 continue;
             };
             let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
-            let Some(info) = KEYS.iter().find(|k| k.section == section && k.key == key) else {
+            let Some(info) = KEYS
+                .iter()
+                .find(|k| k.section.replace('.', "_") == section && k.key == key)
+            else {
                 return Err(ConfigError::UnknownKey {
                     key: format!("{section}.{key}"),
                     origin: Source::Env(name.clone()),
@@ -432,6 +535,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
     if let Err(message) = crate::web::hosts::parse_list(&config.server.allowed_hosts) {
         return fail("server", "allowed_hosts", &message);
     }
+    if let Err(message) = crate::web::cors::parse_origins(&config.server.cors_origins) {
+        return fail("server", "cors_origins", &message);
+    }
     let a = &config.auth;
     if !(8..=128).contains(&a.password_min_length) {
         return fail("auth", "password_min_length", "must be between 8 and 128");
@@ -464,6 +570,9 @@ fn validate(config: &Config, layers: &Layers) -> Result<(), ConfigError> {
             "lockout_max_seconds",
             "must be at least lockout_base_seconds",
         );
+    }
+    if let Err(message) = crate::accounts::mfa::parse_requirement(&a.require_mfa_for) {
+        return fail("auth", "require_mfa_for", &message);
     }
     if config.session.idle_minutes == 0 || config.session.absolute_hours == 0 {
         return fail(

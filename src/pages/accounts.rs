@@ -13,7 +13,7 @@ use super::{account_error_page, flash, local_path, redirect, render, to_login, P
 use crate::accounts::consent::ConsentInput;
 use crate::accounts::flows::RegisterInput;
 use crate::accounts::keys::now;
-use crate::accounts::{sessions, tokens, AccountError, User};
+use crate::accounts::{sessions, social, tokens, AccountError, User};
 use crate::fields::FieldErrors;
 use crate::mail::Mail;
 use crate::web::auth::client_address;
@@ -53,9 +53,10 @@ fn form_page(
         errors => ctx.field_errors(state, errors),
         non_field_errors,
         password_min => state.config.auth.password_min_length,
+        social_providers => super::social::buttons(state),
         ..data
     };
-    render(state, ctx, template, data, status)
+    super::social::allow_provider_forms(state, render(state, ctx, template, data, status))
 }
 
 #[handler]
@@ -235,13 +236,14 @@ fn account_page(
     display_name: &str,
 ) -> Response {
     let at = now();
-    let counts = state.db.read(|c| -> Result<(i64, i64), AccountError> {
+    let counts = state.db.read(|c| -> Result<(i64, i64, _), AccountError> {
         Ok((
             sessions::count_for_user(c, user.id, at)?,
             tokens::count_for_user(c, user.id, at)?,
+            social::identities(c, user.id)?,
         ))
     });
-    let (session_count, token_count) = match counts {
+    let (session_count, token_count, identities) = match counts {
         Ok(c) => c,
         Err(e) => return account_error_page(state, ctx, e),
     };
@@ -250,6 +252,14 @@ fn account_page(
         deactivate_errors => ctx.field_errors(state, deactivate_errors),
         session_count,
         token_count,
+        linkable => super::social::buttons(state)
+            .into_iter()
+            .filter(|b| {
+                let name = b.get_attr("name").ok().map(|n| n.to_string()).unwrap_or_default();
+                !identities.iter().any(|i| i.provider.as_str() == name)
+            })
+            .collect::<Vec<_>>(),
+        identities,
     };
     form_page(
         state,

@@ -9,6 +9,7 @@ pub mod course;
 mod forms;
 pub mod lessons;
 pub mod qa;
+pub mod social;
 mod writes;
 
 use bytes::Bytes;
@@ -490,7 +491,12 @@ pub fn status_page(state: &AppState, ctx: &PageCtx, status: StatusCode) -> Respo
     error_page(state, ctx, status, key)
 }
 
-fn error_page(state: &AppState, ctx: &PageCtx, status: StatusCode, key: &str) -> Response {
+pub(crate) fn error_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    status: StatusCode,
+    key: &str,
+) -> Response {
     render(
         state,
         ctx,
@@ -523,6 +529,17 @@ pub fn catalog_error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) ->
 pub fn account_error_page(state: &AppState, ctx: &PageCtx, err: AccountError) -> Response {
     match err {
         AccountError::NotFound => not_found_page(state, ctx),
+        AccountError::ProviderUnavailable => {
+            let mut resp = error_page(
+                state,
+                ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "social.unavailable",
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            resp
+        }
         AccountError::Busy => {
             let mut resp = error_page(state, ctx, StatusCode::SERVICE_UNAVAILABLE, "auth.busy");
             resp.headers_mut()

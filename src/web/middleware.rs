@@ -31,6 +31,15 @@ pub fn csp_framing(origins: &[String]) -> String {
     format!("{CSP}; frame-src {}", origins.join(" "))
 }
 
+/// The page CSP with `form-action` also allowing `origins`: for pages whose forms redirect to a
+/// sign-in provider (Chromium checks a form's redirects against the page's `form-action`).
+pub fn csp_form_targets(origins: &[String]) -> String {
+    CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", origins.join(" ")),
+    )
+}
+
 /// Paths that answer even when the server is at its concurrency bound, so operators can still
 /// see what is happening.
 fn exempt_from_bound(path: &str) -> bool {

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod cors;
 pub mod csrf;
 pub mod hosts;
 pub mod i18n;

@@ -39,6 +39,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("logout_all", "/accounts/logout-all"),
     ("deactivate", "/accounts/deactivate"),
     ("password_reset", "/accounts/password-reset"),
+    ("social_start", "/accounts/social/:provider/start"),
+    ("social_callback", "/accounts/social/:provider/callback"),
+    ("social_complete", "/accounts/social/complete"),
+    ("social_unlink", "/accounts/social/:provider/unlink"),
     (
         "password_reset_confirm",
         "/accounts/password-reset/:uid/:token",
@@ -47,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("media", "/media/*path"),
     ("admin_index", "/admin"),
     ("admin_login", "/admin/login"),
+    ("admin_mfa", "/admin/login/mfa"),
     ("admin_logout", "/admin/logout"),
     ("admin_preview", "/admin/preview"),
     ("admin_list", "/admin/:model"),
@@ -230,6 +235,7 @@ mod tests {
                 ("field", "thumbnail"),
                 ("version", "1"),
                 ("file", "init.js"),
+                ("provider", "kakao"),
             ];
             assert!(url_for(name, &args).is_ok(), "{name}");
             assert!(!pattern(name).is_empty());

@@ -40,6 +40,8 @@ pub fn test_config(dir: &TempDir) -> Config {
     cfg.server.debug = true;
     cfg.server.shutdown_grace_seconds = 1;
     cfg.mail.backend = hancup::config::MailBackend::Memory;
+    // Admin logins in tests need no second factor unless a test asks for one (admin_mfa.rs).
+    cfg.auth.require_mfa_for = "none".into();
     cfg
 }
 

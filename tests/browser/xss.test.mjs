@@ -63,6 +63,9 @@ async function main() {
     HANCUP_SERVER__BIND: `127.0.0.1:${port}`,
     HANCUP_LOG__LEVEL: "warn",
     HANCUP_SUPERUSER_PASSWORD: PASSWORD,
+    // The superuser's second factor has its own tests (tests/api/admin_mfa.rs); here the admin
+    // is entered with the password alone.
+    HANCUP_AUTH__REQUIRE_MFA_FOR: "none",
   };
   execFileSync(bin, ["seed", "--courses", "6", "--users", "5", "--enrollments", "5"], { env, stdio: "ignore" });
   execFileSync(bin, ["createsuperuser", "--email", "admin@hancup.kr", "--display-name", "운영자", "--no-input"], { env, stdio: "ignore" });

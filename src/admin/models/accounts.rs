@@ -99,6 +99,21 @@ pub static USER: ModelAdmin = ModelAdmin {
                 Widget::Checkbox,
             )
         },
+        // Unticking resets the user's two-factor authentication (a trigger deletes the secret
+        // and recovery codes); only a superuser may, and the save writes it to the history.
+        // Ticking it without a set-up authenticator is undone by a trigger.
+        Field {
+            required: false,
+            superuser_only: true,
+            ..field(
+                "mfa_enabled",
+                l(
+                    "2단계 인증 (해제하면 초기화)",
+                    "Two-factor (untick to reset)",
+                ),
+                Widget::Checkbox,
+            )
+        },
     ],
     readonly: &[
         col(

@@ -1,6 +1,6 @@
 //! The admin login and logout. Login is the accounts flow (throttled, constant-time) through
 //! the same session and CSRF machinery as the site; an account that is not staff is refused
-//! with a clear message and not logged in.
+//! with a clear message and not logged in. A user who needs a second factor goes on to `mfa`.
 
 use minijinja::context;
 use poem::http::{header, StatusCode};
@@ -100,11 +100,18 @@ pub async fn login(req: &Request, state: Data<&AppState>, form: AdminForm) -> Re
         .authenticate(form.get("email"), form.get("password"), &client)
         .await
     {
-        Ok(user) if user.is_staff => {
-            log_in(req, &state, &user);
-            flash(req, "success", "flash.logged_in");
-            redirect(&next)
-        }
+        Ok(user) if user.is_staff => match super::mfa::needed(&state, &user) {
+            Ok(true) => super::mfa::hold(req, &user, &next),
+            Ok(false) => {
+                log_in(req, &state, &user);
+                flash(req, "success", "flash.logged_in");
+                redirect(&next)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "admin login failed");
+                refuse(StatusCode::INTERNAL_SERVER_ERROR, "error.server")
+            }
+        },
         Ok(_) => refuse(StatusCode::FORBIDDEN, "admin.login_not_staff"),
         Err(AccountError::Invalid(_)) | Err(AccountError::InvalidCredentials) => {
             refuse(StatusCode::BAD_REQUEST, "admin.login_invalid")

@@ -15,6 +15,7 @@ pub mod fk_filter;
 pub mod form_view;
 pub mod index;
 pub mod list;
+pub mod mfa;
 
 use std::collections::HashSet;
 

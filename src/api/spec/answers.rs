@@ -16,6 +16,7 @@ const ANSWERS: &[(&str, &[u16])] = &[
     ("categories_list", &[200]),
     ("auth_register", &[201, 409]),
     ("auth_login", &[200, 403, 429]),
+    ("auth_social", &[200, 403, 404, 409, 429]),
     ("auth_logout", &[204]),
     ("auth_logoutall", &[204]),
     ("auth_me", &[200]),

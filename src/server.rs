@@ -268,7 +268,7 @@ pub async fn serve_on(
     let settle = crate::ops::listener::SETTLE.min(grace);
     let (acceptor, closed) = Handoff::new(listener, shutdown, settle)?;
     spawn_purge(state.clone());
-    crate::ops::backup::spawn_schedule(state.clone());
+    crate::ops::backup::spawn_schedule(state.db.clone(), state.config.backup.clone());
     let addrs: Vec<String> = acceptor
         .local_addr()
         .iter()

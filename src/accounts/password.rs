@@ -17,11 +17,13 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// Stored for users who cannot log in with a password (seeded demo users), as Django does.
 pub const UNUSABLE_PASSWORD: &str = "!unusable";
 
+/// The list Django's `CommonPasswordValidator` uses, embedded here (the web assets exclude it).
+const COMMON_PASSWORDS: &str = include_str!("../../assets/passwords/common.txt");
+
 fn common_passwords() -> &'static HashSet<String> {
     static LIST: OnceLock<HashSet<String>> = OnceLock::new();
     LIST.get_or_init(|| {
-        let file = crate::web::assets::Assets::get("passwords/common.txt").expect("embedded list");
-        String::from_utf8_lossy(&file.data)
+        COMMON_PASSWORDS
             .lines()
             .filter(|l| !l.is_empty() && !l.starts_with("# "))
             .map(str::to_owned)

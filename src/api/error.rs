@@ -1,7 +1,8 @@
 //! The API's one error mapper: every domain error becomes a DRF-shaped answer here —
 //! `{"field": ["message"]}` for bad input, `{"detail": "…"}` otherwise, with `WWW-Authenticate`
 //! on 401 and `Retry-After` on 429/503. Database failures are logged with their cause and
-//! answered with a bare 500 that reveals nothing.
+//! answered with a bare 500 that reveals nothing — or, when the database was only unavailable
+//! (another process holds its write lock past the busy timeout), 503 with `Retry-After`.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use poem_openapi::{ApiResponse, Object};
 
 use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
+use crate::db::{DbError, RETRY_AFTER_SECONDS};
 use crate::fields::FieldErrors;
 use crate::learning::LearningError;
 
@@ -81,6 +83,19 @@ impl ApiError {
         ApiError::Forbidden(detail("You do not have permission to perform this action."))
     }
 
+    /// A database failure: 503 + `Retry-After` when the database was only unavailable
+    /// (`DbError::is_unavailable`), otherwise a logged 500.
+    fn database(db: &DbError) -> ApiError {
+        if db.is_unavailable() {
+            tracing::warn!(error = %db, "database unavailable; answered 503");
+            return ApiError::Unavailable(
+                detail("The database is busy. Try again in a moment."),
+                RETRY_AFTER_SECONDS.to_string(),
+            );
+        }
+        ApiError::internal(db)
+    }
+
     fn internal(cause: &dyn std::error::Error) -> ApiError {
         let mut chain = cause.to_string();
         let mut source = cause.source();
@@ -127,7 +142,7 @@ impl From<CatalogError> for ApiError {
             CatalogError::NotFound => ApiError::not_found("Not found."),
             CatalogError::InvalidPage => ApiError::not_found("Invalid page."),
             CatalogError::Invalid(fields) => fields.into(),
-            CatalogError::Db(db) => ApiError::internal(&db),
+            CatalogError::Db(db) => ApiError::database(&db),
         }
     }
 }
@@ -156,7 +171,7 @@ impl From<AccountError> for ApiError {
                 detail("The sign-in provider did not answer; try again in a moment."),
                 "5".into(),
             ),
-            AccountError::Db(db) => ApiError::internal(&db),
+            AccountError::Db(db) => ApiError::database(&db),
         }
     }
 }
@@ -168,7 +183,7 @@ impl From<LearningError> for ApiError {
             LearningError::Forbidden { message, .. } => ApiError::Forbidden(detail(message)),
             LearningError::Invalid(fields) => fields.into(),
             LearningError::Conflict(fields) => ApiError::Conflict(field_map(&fields)),
-            LearningError::Db(db) => ApiError::internal(&db),
+            LearningError::Db(db) => ApiError::database(&db),
         }
     }
 }

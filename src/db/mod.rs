@@ -53,6 +53,26 @@ pub enum DbError {
     Join(String),
 }
 
+impl DbError {
+    /// The database could not be had in time — another process (a CLI `loaddata`, a restore, a
+    /// backup tool) holds the write lock past `database.busy_timeout_ms`, or every pooled
+    /// connection stayed busy. Nothing was written; the same request may succeed in a moment, so
+    /// every surface answers 503 with `Retry-After`, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            DbError::Pool(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Seconds a client is told to wait after a 503 for an unavailable database.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
+
 /// Whether a write can change what cached public answers show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Visibility {

@@ -9,10 +9,9 @@ use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::config::DatabaseConfig;
+use crate::config::{BackupConfig, DatabaseConfig};
 use crate::db::snapshot::{self, FileProblem};
 use crate::db::{files, migrate, Db, DbError};
-use crate::web::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -182,8 +181,8 @@ fn sync_dir(dir: &Path) {
 
 /// Takes a scheduled backup every `backup.interval_minutes` (none when 0). The first comes at
 /// start when the newest backup is older than the interval.
-pub fn spawn_schedule(state: AppState) {
-    let minutes = state.config.backup.interval_minutes;
+pub fn spawn_schedule(db: Db, cfg: BackupConfig) {
+    let minutes = cfg.interval_minutes;
     if minutes == 0 {
         return;
     }
@@ -193,7 +192,7 @@ pub fn spawn_schedule(state: AppState) {
         let mut first = true;
         loop {
             tick.tick().await;
-            let dir = state.config.backup.dir.clone();
+            let dir = cfg.dir.clone();
             if std::mem::take(&mut first) {
                 let fresh =
                     newest(&dir).is_some_and(|b| b.modified.elapsed().unwrap_or_default() < every);
@@ -201,7 +200,7 @@ pub fn spawn_schedule(state: AppState) {
                     continue;
                 }
             }
-            let (db, keep) = (state.db.clone(), state.config.backup.keep as usize);
+            let (db, keep) = (db.clone(), cfg.keep as usize);
             let task = move || {
                 let done = backup(&db, &default_path(&dir));
                 (done, prune(&dir, keep))

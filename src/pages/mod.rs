@@ -24,6 +24,7 @@ pub use writes::{done, form_refusal, learner_action, learner_write, noted, Done}
 
 use crate::accounts::{AccountError, User};
 use crate::catalog::CatalogError;
+use crate::db::{DbError, RETRY_AFTER_SECONDS};
 use crate::fields::FieldErrors;
 use crate::learning::LearningError;
 use crate::web::auth::Auth;
@@ -506,6 +507,28 @@ pub(crate) fn error_page(
     )
 }
 
+/// A database failure on a page: the styled 503 with `Retry-After` when the database was only
+/// unavailable (`DbError::is_unavailable`: nothing was written, retrying may work), else a
+/// logged 500.
+pub fn database_error_page(state: &AppState, ctx: &PageCtx, e: &DbError) -> Response {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "database unavailable; answered 503");
+        let mut resp = error_page(state, ctx, StatusCode::SERVICE_UNAVAILABLE, "auth.busy");
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+        return resp;
+    }
+    tracing::error!(error = %e, "page failed");
+    error_page(
+        state,
+        ctx,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error.server",
+    )
+}
+
 /// The one mapping from catalog errors to pages.
 pub fn catalog_error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) -> Response {
     match err {
@@ -513,15 +536,7 @@ pub fn catalog_error_page(state: &AppState, ctx: &PageCtx, err: CatalogError) ->
         CatalogError::Invalid(_) => {
             error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request")
         }
-        CatalogError::Db(e) => {
-            tracing::error!(error = %e, "page failed");
-            error_page(
-                state,
-                ctx,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "error.server",
-            )
-        }
+        CatalogError::Db(e) => database_error_page(state, ctx, &e),
     }
 }
 
@@ -553,15 +568,7 @@ pub fn account_error_page(state: &AppState, ctx: &PageCtx, err: AccountError) ->
             }
             resp
         }
-        AccountError::Db(e) => {
-            tracing::error!(error = %e, "page failed");
-            error_page(
-                state,
-                ctx,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "error.server",
-            )
-        }
+        AccountError::Db(e) => database_error_page(state, ctx, &e),
         _ => error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request"),
     }
 }
@@ -588,15 +595,7 @@ pub fn learning_error_page(state: &AppState, ctx: &PageCtx, err: LearningError) 
         LearningError::Invalid(_) | LearningError::Conflict(_) => {
             error_page(state, ctx, StatusCode::BAD_REQUEST, "error.bad_request")
         }
-        LearningError::Db(e) => {
-            tracing::error!(error = %e, "page failed");
-            error_page(
-                state,
-                ctx,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "error.server",
-            )
-        }
+        LearningError::Db(e) => database_error_page(state, ctx, &e),
     }
 }
 

@@ -7,6 +7,7 @@ use poem::{handler, IntoResponse, Response};
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "assets/"]
+#[exclude = "passwords/*"]
 pub struct Assets;
 
 /// `GET /static/*path`: embedded files with ETag; unknown paths are 404.

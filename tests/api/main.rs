@@ -26,6 +26,7 @@ mod cors;
 mod crash;
 mod curriculum_parts;
 mod data;
+mod db_unavailable;
 mod documented_limits;
 mod fake_provider;
 mod field_test_hosts;

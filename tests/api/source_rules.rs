@@ -51,3 +51,37 @@ fn no_module_is_a_grab_bag() {
         );
     }
 }
+
+/// The domain never sees HTTP (ARCHITECTURE.md "Layers"): nothing under the domain folders names
+/// a surface (`web`, `api`, `pages`, `admin`, `server`). `ops::backup` belongs here too: the CLI
+/// runs it without a server.
+#[test]
+fn the_domain_names_no_surface() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["accounts", "catalog", "learning", "db", "seed"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    for file in [
+        "fields.rs",
+        "mail.rs",
+        "markdown.rs",
+        "paging.rs",
+        "textsearch.rs",
+        "ops/backup.rs",
+    ] {
+        files.push(root.join(file));
+    }
+    assert!(files.len() > 20, "the domain folders were found");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for surface in ["web", "api", "pages", "admin", "server"] {
+            let path = format!("crate::{surface}");
+            assert!(
+                !text.contains(&format!("{path}::")) && !text.contains(&format!("{path};")),
+                "{} names {path}: a domain module must not depend on a surface",
+                f.display()
+            );
+        }
+    }
+}

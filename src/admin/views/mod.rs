@@ -329,6 +329,21 @@ fn error_response(state: &AppState, req: &Request, lang: Lang, e: AdminError) ->
         AdminError::Conflict => (StatusCode::CONFLICT, "admin.conflict"),
         AdminError::Protected => (StatusCode::CONFLICT, "admin.protected"),
         AdminError::Invalid(_) => (StatusCode::BAD_REQUEST, "error.bad_request"),
+        AdminError::Db(err) if err.is_unavailable() => {
+            tracing::warn!(error = %err, "database unavailable; answered 503");
+            let mut resp = message_page(
+                state,
+                req,
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "auth.busy",
+            );
+            resp.headers_mut().insert(
+                poem::http::header::RETRY_AFTER,
+                poem::http::HeaderValue::from(crate::db::RETRY_AFTER_SECONDS),
+            );
+            return resp;
+        }
         AdminError::Db(err) => {
             tracing::error!(error = %err, "admin request failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "error.server")

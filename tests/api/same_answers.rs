@@ -153,6 +153,7 @@ async fn a_logged_in_home_shows_a_write_on_the_next_request() {
     for _ in 0..2 {
         let (_, html) = fetch(&app, "/", &cookie, "ko", "").await;
         assert!(html.contains("그로스 마케팅 입문") && html.contains("질문자"));
+        assert!(!html.contains("심화"));
     }
     app.exec(|tx| {
         tx.execute(
@@ -162,6 +163,9 @@ async fn a_logged_in_home_shows_a_write_on_the_next_request() {
         .map(|_| ())
     });
     let (_, html) = fetch(&app, "/", &cookie, "ko", "").await;
-    assert!(html.contains("그로스 마케팅 심화") && !html.contains("그로스 마케팅 입문"));
+    assert!(
+        html.contains("그로스 마케팅 심화"),
+        "the new title, at once"
+    );
     assert!(html.contains("질문자"), "still this learner's own menu");
 }

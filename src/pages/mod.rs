@@ -182,6 +182,16 @@ impl PageCtx {
         }
     }
 
+    /// This context with `token` as its CSRF token (a kept page's marker).
+    fn with_token(&self, token: &str) -> PageCtx {
+        PageCtx {
+            csrf_token: token.to_owned(),
+            user: self.user.clone(),
+            flash: self.flash.clone(),
+            ..self.anonymous()
+        }
+    }
+
     /// A logged-in page without messages: one that `render_shared` builds from the shared
     /// anonymous page and this user's own menu.
     fn splices(&self) -> bool {

@@ -213,7 +213,8 @@ pub fn lesson(
                 .as_ref()
                 .and_then(|key| state.cache.get(key, generation))
             {
-                let body = String::from_utf8_lossy(&page).replace(csrf_marker(), &ctx.csrf_token);
+                let body =
+                    String::from_utf8_lossy(&page).replace(super::csrf_marker(), &ctx.csrf_token);
                 return with_lesson_csp(&state, super::html(StatusCode::OK, body));
             }
             let side_lessons = match lesson.side_lessons(&state, ctx.lang, enrolled, done) {
@@ -235,10 +236,10 @@ pub fn lesson(
                 let resp = render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK);
                 return with_lesson_csp(&state, resp);
             };
-            let marked = ctx.with_token(csrf_marker());
+            let marked = ctx.with_token(super::csrf_marker());
             match super::render_body(&state, &marked, "lessons/lesson.html", data) {
                 Ok(page) => {
-                    let body = page.replace(csrf_marker(), &ctx.csrf_token);
+                    let body = page.replace(super::csrf_marker(), &ctx.csrf_token);
                     state.cache.put(key, generation, page.into());
                     with_lesson_csp(&state, super::html(StatusCode::OK, body))
                 }
@@ -249,13 +250,6 @@ pub fn lesson(
         Err(LearningError::Forbidden { .. }) if ctx.user.is_none() => to_login(&ctx),
         Err(e) => learning_error_page(&state, &ctx, e),
     }
-}
-
-/// Stands for the session's CSRF token in a kept lesson page: random per process, so no text
-/// in a lesson can spell it.
-fn csrf_marker() -> &'static str {
-    static MARKER: OnceLock<String> = OnceLock::new();
-    MARKER.get_or_init(|| format!("csrf-{:032x}", rand::random::<u128>()))
 }
 
 /// The lesson page's frame sources (the allowed video hosts) on a successful answer.
@@ -309,6 +303,10 @@ pub fn my_courses(req: &Request, state: Data<&AppState>) -> Response {
     let Some(user) = ctx.user.clone() else {
         return to_login(&ctx);
     };
+    let generation = state.db.generation();
+    if let Some(hit) = super::kept(&state, &ctx, generation, "my_courses") {
+        return hit;
+    }
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -343,12 +341,13 @@ pub fn my_courses(req: &Request, state: Data<&AppState>) -> Response {
         Value::from_serialize(&list.results),
         link,
     );
-    render(
+    super::render_kept(
         &state,
         &ctx,
+        generation,
+        "my_courses",
         "learning/my_courses.html",
         context! { courses, notices },
-        StatusCode::OK,
     )
 }
 

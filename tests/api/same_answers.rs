@@ -211,3 +211,48 @@ async fn a_kept_lesson_page_shows_progress_on_the_next_request() {
     assert!(!theirs.contains(&token_in_page) && !theirs.contains("lesson-complete--done"));
     assert!(theirs.contains("답변자") && !theirs.contains("질문자"));
 }
+
+#[tokio::test]
+async fn kept_my_courses_and_questions_show_a_write_on_the_next_request() {
+    let app = spawn_with(|_| {}).await;
+    let ids = small_catalog(&app);
+    let tokens = people(&app, &ids);
+    let cookie = session_for(&app, "asker@x.kr");
+    let questions = "/courses/growth-marketing/questions";
+    for _ in 0..2 {
+        let (_, mine) = fetch(&app, "/me/courses", &cookie, "ko", "").await;
+        assert!(mine.contains("그로스 마케팅 입문") && !mine.contains("Pitch Deck Masterclass"));
+        let (_, list) = fetch(&app, questions, &cookie, "ko", "").await;
+        assert!(!list.contains("퍼널 질문입니다"));
+    }
+    let (status, _, _) = app
+        .post_json(
+            "/api/v1/courses/growth-marketing/questions",
+            Some(&tokens.asker),
+            serde_json::json!({"title": "퍼널 질문입니다", "body": "전환율은 어떻게 재나요?"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, list) = fetch(&app, questions, &cookie, "ko", "").await;
+    assert!(
+        list.contains("퍼널 질문입니다"),
+        "the new question, at once"
+    );
+    let resp = app
+        .client
+        .post(app.url("/api/v1/courses/pitch-deck/enrollment"))
+        .header("Authorization", format!("Token {}", tokens.asker))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let (_, mine) = fetch(&app, "/me/courses", &cookie, "ko", "").await;
+    assert!(
+        mine.contains("Pitch Deck Masterclass"),
+        "the new course, at once"
+    );
+    // Another learner's kept pages are their own.
+    let other = session_for(&app, "outsider@x.kr");
+    let (_, theirs) = fetch(&app, "/me/courses", &other, "ko", "").await;
+    assert!(!theirs.contains("Pitch Deck Masterclass") && theirs.contains("외부인"));
+}

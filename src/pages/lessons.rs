@@ -198,6 +198,25 @@ pub fn lesson(
                 .as_ref()
                 .map(|p| p.completed_positions.as_slice())
                 .unwrap_or_default();
+            // A logged-in reader's page, rendered once per state of theirs (course, lesson,
+            // language, path, enrolment, lessons done) and write generation: kept in the response
+            // cache with a marker where the session's CSRF token goes.
+            let personal_key = ctx.splices().then(|| {
+                let id = ctx.user.as_ref().map_or(0, |u| u.id);
+                format!(
+                    "lesson-page {} {} {id} {enrolled} {done:?}",
+                    ctx.lang.code(),
+                    ctx.current_path
+                )
+            });
+            if let Some(page) = personal_key
+                .as_ref()
+                .and_then(|key| state.cache.get(key, generation))
+            {
+                let body =
+                    String::from_utf8_lossy(&page).replace(super::csrf_marker(), &ctx.csrf_token);
+                return with_lesson_csp(&state, super::html(StatusCode::OK, body));
+            }
             let side_lessons = match lesson.side_lessons(&state, ctx.lang, enrolled, done) {
                 Ok(html) => html,
                 Err(e) => return template_failed(&state, &ctx, "lessons/_side_lesson.html", e),
@@ -213,21 +232,37 @@ pub fn lesson(
                     lesson_count => p.lesson_count,
                 }),
             };
-            let mut resp = render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK);
-            if resp.status() == StatusCode::OK {
-                let hosts = lessons::parse_hosts(&state.config.learning.video_hosts);
-                let csp = csp_framing(&lessons::frame_sources(&hosts));
-                if let Ok(v) = HeaderValue::from_str(&csp) {
-                    resp.headers_mut()
-                        .insert(header::CONTENT_SECURITY_POLICY, v);
+            let Some(key) = personal_key else {
+                let resp = render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK);
+                return with_lesson_csp(&state, resp);
+            };
+            let marked = ctx.with_token(super::csrf_marker());
+            match super::render_body(&state, &marked, "lessons/lesson.html", data) {
+                Ok(page) => {
+                    let body = page.replace(super::csrf_marker(), &ctx.csrf_token);
+                    state.cache.put(key, generation, page.into());
+                    with_lesson_csp(&state, super::html(StatusCode::OK, body))
                 }
+                Err(e) => template_failed(&state, &ctx, "lessons/lesson.html", e),
             }
-            resp
         }
         // Visitors are sent to log in and come back; learners are told to enroll.
         Err(LearningError::Forbidden { .. }) if ctx.user.is_none() => to_login(&ctx),
         Err(e) => learning_error_page(&state, &ctx, e),
     }
+}
+
+/// The lesson page's frame sources (the allowed video hosts) on a successful answer.
+fn with_lesson_csp(state: &AppState, mut resp: Response) -> Response {
+    if resp.status() == StatusCode::OK {
+        let hosts = lessons::parse_hosts(&state.config.learning.video_hosts);
+        let csp = csp_framing(&lessons::frame_sources(&hosts));
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            resp.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    resp
 }
 
 #[handler]
@@ -268,6 +303,10 @@ pub fn my_courses(req: &Request, state: Data<&AppState>) -> Response {
     let Some(user) = ctx.user.clone() else {
         return to_login(&ctx);
     };
+    let generation = state.db.generation();
+    if let Some(hit) = super::kept(&state, &ctx, generation, "my_courses") {
+        return hit;
+    }
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -302,12 +341,13 @@ pub fn my_courses(req: &Request, state: Data<&AppState>) -> Response {
         Value::from_serialize(&list.results),
         link,
     );
-    render(
+    super::render_kept(
         &state,
         &ctx,
+        generation,
+        "my_courses",
         "learning/my_courses.html",
         context! { courses, notices },
-        StatusCode::OK,
     )
 }
 

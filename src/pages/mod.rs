@@ -184,6 +184,16 @@ impl PageCtx {
         }
     }
 
+    /// This context with `token` as its CSRF token (a kept page's marker).
+    fn with_token(&self, token: &str) -> PageCtx {
+        PageCtx {
+            csrf_token: token.to_owned(),
+            user: self.user.clone(),
+            flash: self.flash.clone(),
+            ..self.anonymous()
+        }
+    }
+
     /// A logged-in page without messages: one that `render_shared` builds from the shared
     /// anonymous page and this user's own menu.
     fn splices(&self) -> bool {
@@ -368,6 +378,57 @@ fn splice_user_menu(state: &AppState, ctx: &PageCtx, shared: &[u8]) -> Option<St
     out.push_str(&menu);
     out.push_str(&page[end..]);
     Some(out)
+}
+
+/// Stands for the session's CSRF token in a kept logged-in page: random per process, so no
+/// text on a page can spell it.
+fn csrf_marker() -> &'static str {
+    static MARKER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MARKER.get_or_init(|| format!("csrf-{:032x}", rand::random::<u128>()))
+}
+
+/// Where a kept logged-in page of `kind` lives in the response cache: only pages whose every
+/// input is the database, the user, the path and the language may be kept this way.
+fn kept_key(ctx: &PageCtx, kind: &str) -> Option<String> {
+    let user = ctx.user.as_ref().filter(|_| ctx.splices())?;
+    Some(format!(
+        "kept {kind} {} {} {}",
+        ctx.lang.code(),
+        ctx.current_path,
+        user.id
+    ))
+}
+
+/// A logged-in page of `kind` rendered for this user at `generation`, if one is kept, with
+/// this session's CSRF token put in.
+pub fn kept(state: &AppState, ctx: &PageCtx, generation: u64, kind: &str) -> Option<Response> {
+    let page = state.cache.get(&kept_key(ctx, kind)?, generation)?;
+    let body = String::from_utf8_lossy(&page).replace(csrf_marker(), &ctx.csrf_token);
+    Some(html(StatusCode::OK, body))
+}
+
+/// Renders a successful logged-in page and keeps it for this user and write generation (with
+/// a marker for the CSRF token), so the next request for it skips its SQL and its template;
+/// any write makes it stale, as it does every cached answer.
+pub fn render_kept(
+    state: &AppState,
+    ctx: &PageCtx,
+    generation: u64,
+    kind: &str,
+    template: &str,
+    data: Value,
+) -> Response {
+    let Some(key) = kept_key(ctx, kind) else {
+        return render(state, ctx, template, data, StatusCode::OK);
+    };
+    match render_body(state, &ctx.with_token(csrf_marker()), template, data) {
+        Ok(page) => {
+            let body = page.replace(csrf_marker(), &ctx.csrf_token);
+            state.cache.put(key, generation, page.into());
+            html(StatusCode::OK, body)
+        }
+        Err(e) => template_failed(state, ctx, template, e),
+    }
 }
 
 #[derive(Serialize)]

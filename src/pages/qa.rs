@@ -38,6 +38,9 @@ fn list_page(
     form: Option<(&PostForm, FieldErrors, Option<String>)>,
     status: StatusCode,
 ) -> Response {
+    // Read before the database, for keeping the page (`render_kept`).
+    let generation = state.db.generation();
+    let plain = form.is_none() && status == StatusCode::OK;
     let search = query_value(req, "search").unwrap_or_default();
     let paging = match Paging::parse(query_value(req, "page").as_deref(), None) {
         Ok(p) => p,
@@ -81,12 +84,18 @@ fn list_page(
     };
     let non_field_errors: Vec<String> = message.into_iter().collect();
     let data = context! { course, questions => question_page, search, can_ask, form => form_values, errors, non_field_errors };
+    if plain {
+        return super::render_kept(state, ctx, generation, "questions", "qa/list.html", data);
+    }
     render(state, ctx, "qa/list.html", data, status)
 }
 
 #[handler]
 pub fn questions(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::of(req, &state).with_csrf(req, &state);
+    if let Some(hit) = super::kept(&state, &ctx, state.db.generation(), "questions") {
+        return hit;
+    }
     list_page(&state, &ctx, req, &slug_param(req), None, StatusCode::OK)
 }
 

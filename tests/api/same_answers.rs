@@ -63,6 +63,15 @@ async fn caches_on_and_off_give_the_same_answers() {
     cfg.cache.ttl_ms = 0;
     let off = spawn_in(dir, cfg).await;
 
+    // The enrolled learner has done the first lesson: the pages show their own progress.
+    let resp = on
+        .client
+        .put(on.url("/api/v1/courses/growth-marketing/lessons/1/progress"))
+        .header("Authorization", format!("Token {}", tokens.asker))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     // (who, session cookie, API token)
     let personas = [
         ("visitor", String::new(), String::new()),
@@ -153,6 +162,7 @@ async fn a_logged_in_home_shows_a_write_on_the_next_request() {
     for _ in 0..2 {
         let (_, html) = fetch(&app, "/", &cookie, "ko", "").await;
         assert!(html.contains("그로스 마케팅 입문") && html.contains("질문자"));
+        assert!(!html.contains("심화"));
     }
     app.exec(|tx| {
         tx.execute(
@@ -162,6 +172,87 @@ async fn a_logged_in_home_shows_a_write_on_the_next_request() {
         .map(|_| ())
     });
     let (_, html) = fetch(&app, "/", &cookie, "ko", "").await;
-    assert!(html.contains("그로스 마케팅 심화") && !html.contains("그로스 마케팅 입문"));
+    assert!(
+        html.contains("그로스 마케팅 심화"),
+        "the new title, at once"
+    );
     assert!(html.contains("질문자"), "still this learner's own menu");
+}
+
+#[tokio::test]
+async fn a_kept_lesson_page_shows_progress_on_the_next_request() {
+    let app = spawn_with(|_| {}).await;
+    let ids = small_catalog(&app);
+    let tokens = people(&app, &ids);
+    let cookie = session_for(&app, "asker@x.kr");
+    let lesson = "/courses/growth-marketing/lessons/2";
+    let mut token_in_page = String::new();
+    for _ in 0..2 {
+        let (status, html) = fetch(&app, lesson, &cookie, "ko", "").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("lesson-complete--done"));
+        let token = crate::browser::csrf_of(&html);
+        assert!(!token.is_empty() && !token.starts_with("csrf-"));
+        token_in_page = token;
+    }
+    let resp = app
+        .client
+        .put(app.url("/api/v1/courses/growth-marketing/lessons/2/progress"))
+        .header("Authorization", format!("Token {}", tokens.asker))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (_, html) = fetch(&app, lesson, &cookie, "ko", "").await;
+    assert!(html.contains("lesson-complete--done"), "done at once");
+    // Another session of another learner never gets this one's page or token.
+    let other = session_for(&app, "helper@x.kr");
+    let (_, theirs) = fetch(&app, lesson, &other, "ko", "").await;
+    assert!(!theirs.contains(&token_in_page) && !theirs.contains("lesson-complete--done"));
+    assert!(theirs.contains("답변자") && !theirs.contains("질문자"));
+}
+
+#[tokio::test]
+async fn kept_my_courses_and_questions_show_a_write_on_the_next_request() {
+    let app = spawn_with(|_| {}).await;
+    let ids = small_catalog(&app);
+    let tokens = people(&app, &ids);
+    let cookie = session_for(&app, "asker@x.kr");
+    let questions = "/courses/growth-marketing/questions";
+    for _ in 0..2 {
+        let (_, mine) = fetch(&app, "/me/courses", &cookie, "ko", "").await;
+        assert!(mine.contains("그로스 마케팅 입문") && !mine.contains("Pitch Deck Masterclass"));
+        let (_, list) = fetch(&app, questions, &cookie, "ko", "").await;
+        assert!(!list.contains("퍼널 질문입니다"));
+    }
+    let (status, _, _) = app
+        .post_json(
+            "/api/v1/courses/growth-marketing/questions",
+            Some(&tokens.asker),
+            serde_json::json!({"title": "퍼널 질문입니다", "body": "전환율은 어떻게 재나요?"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, list) = fetch(&app, questions, &cookie, "ko", "").await;
+    assert!(
+        list.contains("퍼널 질문입니다"),
+        "the new question, at once"
+    );
+    let resp = app
+        .client
+        .post(app.url("/api/v1/courses/pitch-deck/enrollment"))
+        .header("Authorization", format!("Token {}", tokens.asker))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let (_, mine) = fetch(&app, "/me/courses", &cookie, "ko", "").await;
+    assert!(
+        mine.contains("Pitch Deck Masterclass"),
+        "the new course, at once"
+    );
+    // Another learner's kept pages are their own.
+    let other = session_for(&app, "outsider@x.kr");
+    let (_, theirs) = fetch(&app, "/me/courses", &other, "ko", "").await;
+    assert!(!theirs.contains("Pitch Deck Masterclass") && theirs.contains("외부인"));
 }

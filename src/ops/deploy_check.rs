@@ -52,6 +52,7 @@ pub fn run(config: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
     settings(config, &mut out);
     hosts(config, &mut out);
+    sign_in(config, &mut out);
     backups(config, &mut out);
     files(config, &mut out);
     if config.database.path.exists() {
@@ -97,6 +98,97 @@ fn hosts(c: &Config, out: &mut Vec<Finding>) {
             "server.public_url is empty: links take the request's Host (one of server.allowed_hosts), and cookies are sent without Secure",
         )),
         _ => {}
+    }
+}
+
+/// Sign-in providers, CORS and the admin's second factor: a provider enabled without its keys
+/// cannot work; one reached over plain http, or whose redirect URI would be built from the
+/// request's Host or over http, leaks codes and tokens; provider keys come from configuration
+/// and the environment only, never the database.
+fn sign_in(c: &Config, out: &mut Vec<Finding>) {
+    let providers = [
+        (
+            "kakao",
+            c.kakao.enabled,
+            c.kakao.client_id.as_str(),
+            c.kakao.client_secret.as_str(),
+            vec![
+                &c.kakao.authorize_url,
+                &c.kakao.token_url,
+                &c.kakao.userinfo_url,
+                &c.kakao.tokeninfo_url,
+                &c.kakao.jwks_url,
+            ],
+        ),
+        (
+            "naver",
+            c.naver.enabled,
+            c.naver.client_id.as_str(),
+            c.naver.client_secret.as_str(),
+            vec![
+                &c.naver.authorize_url,
+                &c.naver.token_url,
+                &c.naver.userinfo_url,
+            ],
+        ),
+        (
+            "google",
+            c.google.enabled,
+            c.google.client_id.as_str(),
+            c.google.client_secret.as_str(),
+            vec![
+                &c.google.authorize_url,
+                &c.google.token_url,
+                &c.google.userinfo_url,
+                &c.google.tokeninfo_url,
+                &c.google.jwks_url,
+            ],
+        ),
+    ];
+    for (name, enabled, id, secret, urls) in providers {
+        if !enabled {
+            continue;
+        }
+        if id.is_empty() || secret.is_empty() {
+            out.push(finding(
+                Level::Error,
+                format!("auth.providers.{name} is enabled without client_id and client_secret (set the secret as HANCUP_AUTH_PROVIDERS_{}__CLIENT_SECRET)", name.to_ascii_uppercase()),
+            ));
+        }
+        if name == "kakao" && c.kakao.app_id.is_empty() {
+            out.push(finding(
+                Level::Warning,
+                "auth.providers.kakao.app_id is empty: Kakao access tokens from the app (POST /api/v1/auth/social/kakao with access_token) are all refused",
+            ));
+        }
+        for url in urls.iter().filter(|u| !u.starts_with("https://")) {
+            out.push(finding(
+                Level::Warning,
+                format!("auth.providers.{name} endpoint {url} is not https: codes and tokens would cross the network in clear"),
+            ));
+        }
+        if !c.server.public_url.starts_with("https://") {
+            out.push(finding(
+                Level::Warning,
+                format!("auth.providers.{name} is enabled but server.public_url is not an https URL: the sign-in redirect URI is built from it (else from the request's Host) and must be https and registered with the provider"),
+            ));
+        }
+    }
+    for origin in crate::web::cors::parse_origins(&c.server.cors_origins).unwrap_or_default() {
+        let local =
+            origin.starts_with("http://localhost") || origin.starts_with("http://127.0.0.1");
+        if origin.starts_with("http://") {
+            out.push(finding(
+                if local { Level::Warning } else { Level::Error },
+                format!("server.cors_origins lists {origin}: a plain-http origin may call the API with visitors' credentials"),
+            ));
+        }
+    }
+    if c.auth.require_mfa_for == "none" {
+        out.push(finding(
+            Level::Warning,
+            "auth.require_mfa_for = \"none\": superusers enter the admin with a password alone",
+        ));
     }
 }
 
@@ -332,4 +424,77 @@ fn database(c: &Config) -> Result<Vec<Finding>, DbError> {
         Ok(())
     })?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod sign_in_tests {
+    use super::*;
+
+    fn config(env: &[(&str, &str)]) -> Config {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        crate::config::load(None, &env).unwrap().config
+    }
+
+    fn texts(c: &Config) -> Vec<String> {
+        let mut out = Vec::new();
+        sign_in(c, &mut out);
+        out.into_iter().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn a_provider_over_http_or_without_https_public_url_is_warned_about() {
+        let found = texts(&config(&[
+            ("HANCUP_AUTH_PROVIDERS_GOOGLE__ENABLED", "true"),
+            ("HANCUP_AUTH_PROVIDERS_GOOGLE__CLIENT_ID", "id"),
+            ("HANCUP_AUTH_PROVIDERS_GOOGLE__CLIENT_SECRET", "secret"),
+            (
+                "HANCUP_AUTH_PROVIDERS_GOOGLE__TOKEN_URL",
+                "http://oauth2.example/token",
+            ),
+        ]));
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("WARNING") && f.contains("http://oauth2.example/token")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("server.public_url is not an https URL")),
+            "{found:?}"
+        );
+        let fine = texts(&config(&[
+            ("HANCUP_AUTH_PROVIDERS_GOOGLE__ENABLED", "true"),
+            ("HANCUP_AUTH_PROVIDERS_GOOGLE__CLIENT_ID", "id"),
+            ("HANCUP_AUTH_PROVIDERS_GOOGLE__CLIENT_SECRET", "secret"),
+            ("HANCUP_SERVER__PUBLIC_URL", "https://hancup.example"),
+        ]));
+        assert!(fine.is_empty(), "{fine:?}");
+    }
+
+    #[test]
+    fn a_provider_without_keys_is_an_error_and_no_mfa_a_warning() {
+        let found = texts(&config(&[
+            ("HANCUP_AUTH_PROVIDERS_NAVER__ENABLED", "true"),
+            ("HANCUP_SERVER__PUBLIC_URL", "https://hancup.example"),
+            ("HANCUP_AUTH__REQUIRE_MFA_FOR", "none"),
+        ]));
+        assert!(
+            found.iter().any(|f| f.starts_with("ERROR")
+                && f.contains("HANCUP_AUTH_PROVIDERS_NAVER__CLIENT_SECRET")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|f| f.contains("require_mfa_for")),
+            "{found:?}"
+        );
+        assert!(
+            texts(&config(&[])).is_empty(),
+            "defaults: nothing enabled, MFA for superusers"
+        );
+    }
 }

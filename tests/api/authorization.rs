@@ -451,6 +451,9 @@ fn table(w: &World) -> Vec<Row> {
             [200, 403, 403, 403, 403, 403, 401]), json!({"rating": 2})),
         row("DELETE", "/api/v1/reviews/{id}", format!("/api/v1/reviews/{review}"),
             [204, 403, 403, 403, 403, 403, 401]),
+        // Sign-in with a provider names no object of anyone's; with no provider enabled it is 404.
+        with_body(row("POST", "/api/v1/auth/social/{provider}", "/api/v1/auth/social/kakao".into(),
+            [404, 404, 404, 404, 404, 404, 404]), json!({"access_token": "x"})),
         // Tokens: another user's token id is 404, as if it did not exist.
         row("DELETE", "/api/v1/auth/tokens/{id}", format!("/api/v1/auth/tokens/{}", w.asker_device),
             [204, 404, 404, 404, 404, 404, 401]),

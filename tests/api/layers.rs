@@ -50,6 +50,7 @@ fn operations() -> Vec<Operation> {
         for (method, op) in item.as_object().unwrap() {
             let path = route
                 .replace("{slug}", "growth-marketing")
+                .replace("{provider}", "kakao")
                 .replace("{code}", "0123456789abcdef0123456789abcdef")
                 .replace(['{', '}'], "")
                 .replace("position", "1")

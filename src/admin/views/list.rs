@@ -146,7 +146,9 @@ pub fn changelist(req: &Request, state: Data<&AppState>, Path(key): Path<String>
                 .zip(m.columns)
                 .map(|(v, c)| {
                     let flag = matches!(c.display, Display::Bool).then(|| query::as_text(v) == "1");
-                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag }
+                    // Numbers, flags, times and choices are short: one line each.
+                    let nowrap = !matches!(c.display, Display::Text | Display::LogChanges);
+                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag, nowrap }
                 })
                 .collect();
             context! { id => r.id, url => super::link(model_url("admin_change", m, Some(r.id))), cells }

@@ -242,3 +242,92 @@ async fn a_course_filter_past_twenty_courses_is_searched_by_title_with_its_slug(
     let (_, none) = page(&client, &app, "/admin/question?course__q=%25").await;
     assert!(!none.contains("기획 000"));
 }
+
+/// The "쓰지 않는 말" cells of docs/GLOSSARY.md's tables (comma-separated, `—` for none, a
+/// parenthesised remark after a word dropped).
+fn forbidden_words() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/GLOSSARY.md")).unwrap();
+    let mut out = Vec::new();
+    for table in doc.split("\n\n").filter(|b| b.starts_with('|')) {
+        let mut lines = table.lines();
+        let header: Vec<&str> = lines.next().unwrap().split('|').map(str::trim).collect();
+        let col = header
+            .iter()
+            .position(|h| h.starts_with("쓰지 않는 말"))
+            .expect("a 쓰지 않는 말 column");
+        for row in lines.skip(1) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            for word in cells[col].split(", ") {
+                let word = word.split(" (").next().unwrap().trim();
+                if !word.is_empty() && word != "—" {
+                    out.push(word.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn catalogs_and_admin_labels_follow_the_glossary() {
+    let words = forbidden_words();
+    for w in ["강좌", "레슨", "을(를)", "만든 날짜", "작업을 마쳤습니다"] {
+        assert!(
+            words.iter().any(|x| x == w),
+            "the glossary forbids {w}: {words:?}"
+        );
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let ko = std::fs::read_to_string(format!("{root}/assets/locale/ko.toml")).unwrap();
+    let mut texts: Vec<(String, String)> = ko
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (format!("ko.toml {k}"), v.to_owned()))
+        .collect();
+    // The admin's Korean labels: the first argument of every `l("…", "…")`.
+    for file in ["catalog", "learning", "accounts", "mod"] {
+        let src = std::fs::read_to_string(format!("{root}/src/admin/models/{file}.rs")).unwrap();
+        for part in src.split("l(\"").skip(1) {
+            let ko_label = part.split('"').next().unwrap();
+            texts.push((format!("src/admin/models/{file}.rs"), ko_label.to_owned()));
+        }
+    }
+    let mut found = Vec::new();
+    for (place, text) in &texts {
+        for w in &words {
+            if text.contains(w.as_str()) {
+                found.push(format!("{place}: {w} in {text}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "words the glossary rules out:\n{}",
+        found.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_page_number_is_named_in_korean_and_bulk_actions_say_how_many() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let (_, body) = app.get_text("/courses?page=abc").await;
+    assert!(body.contains("페이지 번호"), "{body}");
+    assert!(!body.contains("page 값"), "{body}");
+
+    let client = superuser(&app).await;
+    let selected = [ids.growth.to_string(), ids.draft.to_string()];
+    let mut form: Vec<(&str, &str)> = vec![("action", "publish"), ("confirm", "yes")];
+    for id in &selected {
+        form.push(("_selected", id));
+    }
+    let (status, _, _) = post(&client, &app, "/admin/course", "/admin/course", &form).await;
+    assert_eq!(status, 303);
+    let (_, list) = page(&client, &app, "/admin/course").await;
+    assert!(
+        list.contains("&#x27;선택한 강의 공개&#x27;: 선택한 강의 2개 중 1개를 바꿨습니다.")
+            || list.contains("'선택한 강의 공개': 선택한 강의 2개 중 1개를 바꿨습니다."),
+        "how many of the selected rows changed: {list}"
+    );
+}

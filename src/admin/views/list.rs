@@ -7,7 +7,9 @@ use poem::http::{header, StatusCode};
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
-use super::{error_page, flash, model_or_404, model_url, redirect, render, write, AdminCtx};
+use super::{
+    error_page, flash, flash_with, model_or_404, model_url, redirect, render, write, AdminCtx,
+};
 use crate::accounts::perms::Action;
 use crate::admin::actions;
 use crate::admin::cascade;
@@ -305,14 +307,29 @@ pub async fn run_action(
     }
     let owner = ctx.owner;
     if form.get("confirm") == Some("yes") {
-        let (user, action_def) = (ctx.user.clone(), *action);
+        let (user, action_def, selected) = (ctx.user.clone(), *action, ids.len());
         let done = write(&state, move |tx| {
             actions::run(tx, m, &action_def, &ids, &user, owner)
         })
         .await;
         return match done {
-            Ok(_) => {
-                flash(req, "success", "admin.action_done");
+            Ok(count) => {
+                let deleted = matches!(action.kind, ActionKind::Delete);
+                flash_with(
+                    req,
+                    "success",
+                    if deleted {
+                        "admin.action_deleted"
+                    } else {
+                        "admin.action_done"
+                    },
+                    &[
+                        ("action", action.label.get(ctx.lang).to_owned()),
+                        ("model", m.label.get(ctx.lang).to_owned()),
+                        ("selected", selected.to_string()),
+                        ("count", count.to_string()),
+                    ],
+                );
                 redirect(&back)
             }
             Err(AdminError::Protected) => {

@@ -476,3 +476,11 @@ CREATE TABLE consents (
     accepted_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (user_id, kind)
 ) WITHOUT ROWID;
+
+-- migration: 10 admin dashboard indexes
+-- The dashboard counts each number with one range over an index: learners active in a window
+-- (lesson completions by time, covering the learner), and the queue of unanswered questions
+-- oldest first (a partial index holding only the questions without an answer).
+CREATE INDEX lesson_progress_completed ON lesson_progress (completed_at, user_id);
+CREATE INDEX questions_unanswered ON questions (created_at) WHERE answer_count = 0 AND is_hidden = 0;
+CREATE INDEX courses_status_updated ON courses (status, updated_at DESC);

@@ -495,3 +495,65 @@ async fn dashboard_numbers_equal_a_recount_and_instructors_see_their_own() {
         "a question on someone else's course"
     );
 }
+
+#[tokio::test]
+async fn lists_show_progress_and_filter_questions_by_answer_state() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    app.exec(|tx| {
+        // lee is enrolled in growth (2 lessons) and completed one: 50%.
+        let lesson: i64 = tx.query_row(
+            "SELECT id FROM lessons WHERE course_id = ?1 AND position = 1",
+            [ids.growth],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO lesson_progress (user_id, lesson_id, course_id) VALUES (?1, ?2, ?3)",
+            [ids.lee, lesson, ids.growth],
+        )?;
+        for (title, answers) in [("답 없는 질문", 0), ("답 있는 질문", 1), ("채택된 질문", 1)] {
+            tx.execute(
+                "INSERT INTO questions (course_id, user_id, title, body) VALUES (?1, ?2, ?3, '본문')",
+                rusqlite::params![ids.growth, ids.lee, title],
+            )?;
+            let q = tx.last_insert_rowid();
+            if answers > 0 {
+                tx.execute(
+                    "INSERT INTO answers (question_id, user_id, body) VALUES (?1, ?2, '답변')",
+                    [q, ids.kim],
+                )?;
+                if title == "채택된 질문" {
+                    tx.execute(
+                        "UPDATE questions SET accepted_answer_id = ?1 WHERE id = ?2",
+                        [tx.last_insert_rowid(), q],
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    });
+    let (_, list) = page(
+        &client,
+        &app,
+        &format!("/admin/enrollment?course={}", ids.growth),
+    )
+    .await;
+    assert!(list.contains("진도율") && list.contains(">50%<"), "{list}");
+    let (_, done) = page(&client, &app, "/admin/enrollment?completed=1").await;
+    assert!(done.contains("0건"), "nobody finished yet");
+    for (state, shown, hidden) in [
+        ("unanswered", "답 없는 질문", "답 있는 질문"),
+        ("answered", "답 있는 질문", "채택된 질문"),
+        ("accepted", "채택된 질문", "답 없는 질문"),
+    ] {
+        let (_, html) = page(&client, &app, &format!("/admin/question?answered={state}")).await;
+        assert!(
+            html.contains(&format!("<td>{shown}</td>"))
+                && !html.contains(&format!("<td>{hidden}</td>")),
+            "{state}"
+        );
+    }
+    let (_, html) = page(&client, &app, "/admin/question").await;
+    assert!(html.contains("미답변") && html.contains("답변됨") && html.contains("채택됨"));
+}

@@ -29,6 +29,20 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
         col("id", l("번호", "ID"), "enrollments.id", Number),
         col("user", l("수강생", "Learner"), "u.email", Text),
         col("course", l("강의", "Course"), "c.title", Text),
+        // Progress from the maintained counters (no per-row count).
+        col(
+            "progress",
+            l("진도율", "Progress"),
+            "CASE WHEN c.lesson_count > 0 \
+             THEN min(100, enrollments.completed_lessons * 100 / c.lesson_count) || '%' END",
+            Text,
+        ),
+        col(
+            "completed_at",
+            l("수료일", "Completed"),
+            "enrollments.completed_at",
+            DateTime,
+        ),
         col(
             "created_at",
             l("신청일", "Enrolled"),
@@ -57,6 +71,12 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
                 table: "courses",
                 label_sql: "title || ' · ' || slug",
             },
+        },
+        Filter {
+            name: "completed",
+            label: l("수료", "Completed"),
+            sql: "enrollments.completed_at IS NOT NULL",
+            kind: FilterKind::Bool,
         },
         Filter {
             sql: "enrollments.created_at",
@@ -121,6 +141,12 @@ const COURSE_FILTER: Filter = Filter {
     },
 };
 
+const ANSWER_STATES: &[Choice] = &[
+    super::super::registry::choice("unanswered", "미답변", "Unanswered"),
+    super::super::registry::choice("answered", "답변됨", "Answered"),
+    super::super::registry::choice("accepted", "채택됨", "Accepted"),
+];
+
 const HIDDEN_FILTER: Filter = Filter {
     name: "is_hidden",
     label: l("숨김", "Hidden"),
@@ -171,6 +197,13 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
         Filter {
             sql: "questions.course_id",
             ..COURSE_FILTER
+        },
+        Filter {
+            name: "answered",
+            label: l("답변 상태", "Answer"),
+            sql: "CASE WHEN questions.accepted_answer_id IS NOT NULL THEN 'accepted' \
+                  WHEN questions.answer_count > 0 THEN 'answered' ELSE 'unanswered' END",
+            kind: FilterKind::Choices(ANSWER_STATES),
         },
         Filter {
             sql: "questions.is_hidden",

@@ -543,3 +543,11 @@ END;
 -- table: reordering lessons can never leave a section pointing at nothing, and renaming a part is
 -- one UPDATE of its lessons.
 ALTER TABLE lessons ADD COLUMN section TEXT NOT NULL DEFAULT '' CHECK (length(section) <= 100);
+
+-- migration: 13 admin dashboard indexes
+-- The dashboard counts each number with one range over an index: learners active in a window
+-- (lesson completions by time, covering the learner), and the queue of unanswered questions
+-- oldest first (a partial index holding only the questions without an answer).
+CREATE INDEX lesson_progress_completed ON lesson_progress (completed_at, user_id);
+CREATE INDEX questions_unanswered ON questions (created_at) WHERE answer_count = 0 AND is_hidden = 0;
+CREATE INDEX courses_status_updated ON courses (status, updated_at DESC);

@@ -11,6 +11,7 @@
 pub mod actions;
 pub mod cascade;
 pub mod changes;
+pub mod dashboard;
 pub mod forms;
 pub mod history;
 pub mod models;

@@ -95,9 +95,13 @@ fn filter_message(ctx: &PageCtx, state: &AppState, errors: &FieldErrors) -> Stri
     match field.as_str() {
         "level" => ctx.t(state, "error.invalid_level").to_owned(),
         "category" => ctx.t(state, "error.invalid_category").to_owned(),
-        "page" | "page_size" | "instructor" => ctx
-            .t(state, "error.invalid_number")
-            .replace("{field}", field),
+        // The parameter by its name in the page's language (`page` leaked into Korean text).
+        "page" | "page_size" | "instructor" => {
+            let key = format!("error.field.{field}");
+            let name = state.catalogs.get(ctx.lang, &key).to_owned();
+            ctx.t(state, "error.invalid_number")
+                .replace("{field}", &name)
+        }
         _ => ctx.t(state, "error.bad_request").to_owned(),
     }
 }

@@ -21,6 +21,11 @@ impl LocalTime {
         LocalTime { zone: zone.zone() }
     }
 
+    /// The zone itself (day boundaries for counts by local day).
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// Times shown and read in UTC itself.
     pub fn utc() -> LocalTime {
         LocalTime {

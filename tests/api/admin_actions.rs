@@ -52,7 +52,7 @@ async fn publish_action_confirms_then_changes_every_selected_course_with_history
     )
     .await;
     assert!(
-        history.contains("선택한 강좌 공개")
+        history.contains("선택한 강의 공개")
             && history.contains("<del>초안</del> → <ins>공개</ins>"),
         "{history}"
     );
@@ -77,7 +77,7 @@ async fn deleting_a_course_shows_its_lessons_and_enrollments_first() {
     let (status, body) = page(&client, &app, &path).await;
     assert_eq!(status, 200);
     assert!(
-        body.contains("레슨") && body.contains("첫 번째: 오리엔테이션"),
+        body.contains("수업") && body.contains("첫 번째: 오리엔테이션"),
         "lessons by name"
     );
     assert!(body.contains("수강 신청"), "enrollments go too");

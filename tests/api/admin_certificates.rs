@@ -189,7 +189,7 @@ async fn a_certificate_page_is_read_only() {
         "done@x.kr",
         "그로스 마케팅 입문",
         "김민지",
-        "수료증은 수강생이 강좌를 마치면 발급되며",
+        "수료증은 수강생이 강의를 마치면 발급되며",
     ] {
         assert!(body.contains(shown), "{shown}: {body}");
     }

@@ -2,7 +2,7 @@
 //! new with Korean labels and local times, date inputs take Korean time with seconds, foreign-key
 //! filters stay usable past a few choices, and the message catalogs follow the glossary.
 
-use crate::admin_support::{post, scalar, superuser, text};
+use crate::admin_support::{admin_login, make_staff, post, scalar, superuser, text};
 use crate::browser::page;
 use crate::helpers::{small_catalog, spawn_app, without_toolbar};
 
@@ -241,4 +241,319 @@ async fn a_course_filter_past_twenty_courses_is_searched_by_title_with_its_slug(
     // A search with LIKE's wildcards finds nothing rather than everything.
     let (_, none) = page(&client, &app, "/admin/question?course__q=%25").await;
     assert!(!none.contains("기획 000"));
+}
+
+/// The "쓰지 않는 말" cells of docs/GLOSSARY.md's tables (comma-separated, `—` for none, a
+/// parenthesised remark after a word dropped).
+fn forbidden_words() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/GLOSSARY.md")).unwrap();
+    let mut out = Vec::new();
+    for table in doc.split("\n\n").filter(|b| b.starts_with('|')) {
+        let mut lines = table.lines();
+        let header: Vec<&str> = lines.next().unwrap().split('|').map(str::trim).collect();
+        let col = header
+            .iter()
+            .position(|h| h.starts_with("쓰지 않는 말"))
+            .expect("a 쓰지 않는 말 column");
+        for row in lines.skip(1) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            for word in cells[col].split(", ") {
+                let word = word.split(" (").next().unwrap().trim();
+                if !word.is_empty() && word != "—" {
+                    out.push(word.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn catalogs_and_admin_labels_follow_the_glossary() {
+    let words = forbidden_words();
+    for w in ["강좌", "레슨", "을(를)", "만든 날짜", "작업을 마쳤습니다"] {
+        assert!(
+            words.iter().any(|x| x == w),
+            "the glossary forbids {w}: {words:?}"
+        );
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let ko = std::fs::read_to_string(format!("{root}/assets/locale/ko.toml")).unwrap();
+    let mut texts: Vec<(String, String)> = ko
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (format!("ko.toml {k}"), v.to_owned()))
+        .collect();
+    // The admin's Korean labels: the first argument of every `l("…", "…")`.
+    for file in ["catalog", "learning", "accounts", "mod"] {
+        let src = std::fs::read_to_string(format!("{root}/src/admin/models/{file}.rs")).unwrap();
+        for part in src.split("l(\"").skip(1) {
+            let ko_label = part.split('"').next().unwrap();
+            texts.push((format!("src/admin/models/{file}.rs"), ko_label.to_owned()));
+        }
+    }
+    let mut found = Vec::new();
+    for (place, text) in &texts {
+        for w in &words {
+            if text.contains(w.as_str()) {
+                found.push(format!("{place}: {w} in {text}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "words the glossary rules out:\n{}",
+        found.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_page_number_is_named_in_korean_and_bulk_actions_say_how_many() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let (_, body) = app.get_text("/courses?page=abc").await;
+    assert!(body.contains("페이지 번호"), "{body}");
+    assert!(!body.contains("page 값"), "{body}");
+
+    let client = superuser(&app).await;
+    let selected = [ids.growth.to_string(), ids.draft.to_string()];
+    let mut form: Vec<(&str, &str)> = vec![("action", "publish"), ("confirm", "yes")];
+    for id in &selected {
+        form.push(("_selected", id));
+    }
+    let (status, _, _) = post(&client, &app, "/admin/course", "/admin/course", &form).await;
+    assert_eq!(status, 303);
+    let (_, list) = page(&client, &app, "/admin/course").await;
+    assert!(
+        list.contains("&#x27;선택한 강의 공개&#x27;: 선택한 강의 2개 중 1개를 바꿨습니다.")
+            || list.contains("'선택한 강의 공개': 선택한 강의 2개 중 1개를 바꿨습니다."),
+        "how many of the selected rows changed: {list}"
+    );
+}
+
+/// The number shown for `metric` in window `which` (`today` or `month`) on the dashboard.
+fn shown(html: &str, metric: &str, which: &str) -> Option<i64> {
+    let at = html.find(&format!("data-metric=\"{metric}\""))?;
+    let rest = &html[at..];
+    let v = rest.find(&format!("data-value=\"{which}\">"))? + which.len() + 14;
+    rest[v..].split('<').next()?.replace(',', "").parse().ok()
+}
+
+/// The recount: a Korean day begins at 15:00 UTC (KST has no daylight saving).
+const KST_TODAY: &str =
+    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+9 hours', 'start of day', '-9 hours')";
+const KST_30D: &str =
+    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+9 hours', 'start of day', '-29 days', '-9 hours')";
+
+#[tokio::test]
+async fn dashboard_numbers_equal_a_recount_and_instructors_see_their_own() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    app.exec(|tx| {
+        // Learners and enrolments spread over 70 days, some today, some before the window.
+        for (i, hours_ago) in [0, 1, 20, 30, 24 * 5, 24 * 29, 24 * 31, 24 * 45, 24 * 70]
+            .iter()
+            .enumerate()
+        {
+            let at = format!("strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{hours_ago} hours')");
+            tx.execute(
+                &format!(
+                    "INSERT INTO users (email, display_name, password_hash, created_at) \
+                     VALUES ('l{i}@example.kr', '수강생 {i}', '!', {at})"
+                ),
+                [],
+            )?;
+            let user = tx.last_insert_rowid();
+            let course = if i % 2 == 0 { ids.growth } else { ids.pitch };
+            tx.execute(
+                &format!(
+                    "INSERT INTO enrollments (user_id, course_id, created_at) VALUES (?1, ?2, {at})"
+                ),
+                [user, course],
+            )?;
+            if i % 3 == 0 {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO certificates (code, user_id, course_id, learner_name, \
+                         course_title, instructor_name, issued_at) \
+                         VALUES ('code-{i}', ?1, ?2, '수강생', '강의', '강사', {at})"
+                    ),
+                    [user, course],
+                )?;
+            }
+            let lesson: i64 = tx.query_row(
+                "SELECT id FROM lessons WHERE course_id = ?1 LIMIT 1",
+                [ids.growth],
+                |r| r.get(0),
+            )?;
+            if i % 2 == 0 {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO lesson_progress (user_id, lesson_id, course_id, completed_at) \
+                         VALUES (?1, ?2, ?3, {at})"
+                    ),
+                    [user, lesson, ids.growth],
+                )?;
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO questions (course_id, user_id, title, body, created_at) \
+                     VALUES (?1, ?2, '질문 {i}', '본문', {at})"
+                ),
+                [course, user],
+            )?;
+        }
+        Ok(())
+    });
+    let (status, html) = page(&client, &app, "/admin").await;
+    assert_eq!(status, 200);
+    for (metric, table, time) in [
+        ("signups", "users", "created_at"),
+        ("enrollments", "enrollments", "created_at"),
+        ("completions", "certificates", "issued_at"),
+    ] {
+        for (which, bound) in [("today", KST_TODAY), ("month", KST_30D)] {
+            let recount = scalar(
+                &app,
+                &format!("SELECT COUNT(*) FROM {table} WHERE {time} >= {bound}"),
+            );
+            assert_eq!(
+                shown(&html, metric, which),
+                Some(recount),
+                "{metric} {which}"
+            );
+        }
+    }
+    let active = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(DISTINCT user_id) FROM lesson_progress WHERE completed_at >= {KST_30D}"
+        ),
+    );
+    assert_eq!(shown(&html, "active", "month"), Some(active));
+    assert!(active > 0 && active < 9, "the fixture spans the window");
+    // The chart: an SVG with a title and a description, and its numbers as a table.
+    assert!(
+        html.contains("<svg class=\"chart__svg\"") && html.contains("<desc id=\"chart-svg-desc\">")
+    );
+    let in_chart: i64 = html
+        .split("<td class=\"nowrap\">")
+        .skip(1)
+        .map(|c| {
+            c.split('<')
+                .next()
+                .unwrap()
+                .replace(',', "")
+                .parse::<i64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        in_chart,
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM enrollments WHERE created_at >= {KST_30D}")
+        )
+    );
+    // The oldest unanswered question comes first, with its age; the queue is bounded.
+    let queue_at = html.find("id=\"q-unanswered\"").unwrap();
+    let queue = &html[queue_at..html[queue_at..].find("</section>").unwrap() + queue_at];
+    assert!(queue.contains("(9건"), "{queue}");
+    assert!(
+        queue.find("질문 8").unwrap() < queue.find("질문 1").unwrap(),
+        "oldest first: {queue}"
+    );
+    assert!(
+        queue.contains("70일 전") || queue.contains("2일 전"),
+        "{queue}"
+    );
+
+    // An instructor sees the numbers of their own courses only (lee teaches pitch).
+    make_staff(&app, ids.lee, false);
+    app.db()
+        .write(|tx| hancup::accounts::perms::add_to_role(tx, ids.lee, "instructors"))
+        .unwrap();
+    let (lee, _) = admin_login(&app, "lee@example.com").await;
+    let (_, mine) = page(&lee, &app, "/admin").await;
+    let own = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM enrollments WHERE course_id = {} AND created_at >= {KST_30D}",
+            ids.pitch
+        ),
+    );
+    assert_eq!(shown(&mine, "enrollments", "month"), Some(own));
+    assert_eq!(
+        shown(&mine, "signups", "month"),
+        None,
+        "sign-ups are not theirs"
+    );
+    assert!(
+        !mine.contains("질문 0"),
+        "a question on someone else's course"
+    );
+}
+
+#[tokio::test]
+async fn lists_show_progress_and_filter_questions_by_answer_state() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    app.exec(|tx| {
+        // lee is enrolled in growth (2 lessons) and completed one: 50%.
+        let lesson: i64 = tx.query_row(
+            "SELECT id FROM lessons WHERE course_id = ?1 AND position = 1",
+            [ids.growth],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO lesson_progress (user_id, lesson_id, course_id) VALUES (?1, ?2, ?3)",
+            [ids.lee, lesson, ids.growth],
+        )?;
+        for (title, answers) in [("답 없는 질문", 0), ("답 있는 질문", 1), ("채택된 질문", 1)] {
+            tx.execute(
+                "INSERT INTO questions (course_id, user_id, title, body) VALUES (?1, ?2, ?3, '본문')",
+                rusqlite::params![ids.growth, ids.lee, title],
+            )?;
+            let q = tx.last_insert_rowid();
+            if answers > 0 {
+                tx.execute(
+                    "INSERT INTO answers (question_id, user_id, body) VALUES (?1, ?2, '답변')",
+                    [q, ids.kim],
+                )?;
+                if title == "채택된 질문" {
+                    tx.execute(
+                        "UPDATE questions SET accepted_answer_id = ?1 WHERE id = ?2",
+                        [tx.last_insert_rowid(), q],
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    });
+    let (_, list) = page(
+        &client,
+        &app,
+        &format!("/admin/enrollment?course={}", ids.growth),
+    )
+    .await;
+    assert!(list.contains("진도율") && list.contains(">50%<"), "{list}");
+    let (_, done) = page(&client, &app, "/admin/enrollment?completed=1").await;
+    assert!(done.contains("0건"), "nobody finished yet");
+    for (state, shown, hidden) in [
+        ("unanswered", "답 없는 질문", "답 있는 질문"),
+        ("answered", "답 있는 질문", "채택된 질문"),
+        ("accepted", "채택된 질문", "답 없는 질문"),
+    ] {
+        let (_, html) = page(&client, &app, &format!("/admin/question?answered={state}")).await;
+        assert!(
+            html.contains(&format!("<td>{shown}</td>"))
+                && !html.contains(&format!("<td>{hidden}</td>")),
+            "{state}"
+        );
+    }
+    let (_, html) = page(&client, &app, "/admin/question").await;
+    assert!(html.contains("미답변") && html.contains("답변됨") && html.contains("채택됨"));
 }

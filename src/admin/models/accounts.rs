@@ -27,7 +27,7 @@ const USER_COLUMNS: &[Column] = &[
     ),
     col(
         "created_at",
-        l("가입 날짜", "Joined"),
+        l("가입일", "Joined"),
         "users.created_at",
         DateTime,
     ),
@@ -124,7 +124,7 @@ pub static USER: ModelAdmin = ModelAdmin {
         ),
         col(
             "created_at",
-            l("가입 날짜", "Joined"),
+            l("가입일", "Joined"),
             "users.created_at",
             DateTime,
         ),
@@ -264,7 +264,7 @@ pub static LOG: ModelAdmin = ModelAdmin {
     filters: &[
         Filter {
             name: "model",
-            label: l("모델", "Model"),
+            label: l("종류", "Model"),
             sql: "admin_log.model",
             kind: FilterKind::Model,
         },

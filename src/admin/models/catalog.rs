@@ -35,7 +35,7 @@ pub static CATEGORY: ModelAdmin = ModelAdmin {
         ),
         col(
             "courses",
-            l("공개 강좌 수", "Published courses"),
+            l("공개 강의 수", "Published courses"),
             "categories.published_course_count",
             Number,
         ),
@@ -76,8 +76,8 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     area_label: CATALOG,
     perm_model: "course",
     table: "courses",
-    label: l("강좌", "course"),
-    plural: l("강좌", "Courses"),
+    label: l("강의", "course"),
+    plural: l("강의", "Courses"),
     repr: "courses.title",
     joins: "LEFT JOIN categories cat ON cat.id = courses.category_id \
             LEFT JOIN users ins ON ins.id = courses.instructor_id",
@@ -87,14 +87,14 @@ pub static COURSE: ModelAdmin = ModelAdmin {
         col("instructor", l("강사", "Instructor"), "ins.display_name", Text),
         col("status", l("상태", "Status"), "courses.status", Display::Choices(STATUSES)),
         col("level", l("난이도", "Level"), "courses.level", Display::Choices(LEVELS)),
-        col("lessons", l("레슨 수", "Lessons"), "courses.lesson_count", Number),
+        col("lessons", l("수업 수", "Lessons"), "courses.lesson_count", Number),
         col(
             "enrollments",
-            l("수강생", "Enrollments"),
+            l("수강생 수", "Enrollments"),
             "courses.enrollment_count",
             Number,
         ),
-        col("created_at", l("만든 날짜", "Created"), "courses.created_at", DateTime),
+        col("created_at", l("등록일", "Created"), "courses.created_at", DateTime),
     ],
     search: &[SearchField::Fts("course_search"), SearchField::Like("courses.slug")],
     filters: &[
@@ -169,15 +169,15 @@ pub static COURSE: ModelAdmin = ModelAdmin {
         },
     ],
     readonly: &[
-        col("lessons", l("레슨 수", "Lessons"), "courses.lesson_count", Number),
+        col("lessons", l("수업 수", "Lessons"), "courses.lesson_count", Number),
         col(
             "enrollments",
-            l("수강생", "Enrollments"),
+            l("수강생 수", "Enrollments"),
             "courses.enrollment_count",
             Number,
         ),
-        col("created_at", l("만든 날짜", "Created"), "courses.created_at", DateTime),
-        col("updated_at", l("고친 날짜", "Updated"), "courses.updated_at", DateTime),
+        col("created_at", l("등록일", "Created"), "courses.created_at", DateTime),
+        col("updated_at", l("수정일", "Updated"), "courses.updated_at", DateTime),
     ],
     inlines: &[Inline {
         model: "lesson",
@@ -188,7 +188,7 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     actions: &[
         ActionDef {
             name: "publish",
-            label: l("선택한 강좌 공개", "Publish selected courses"),
+            label: l("선택한 강의 공개", "Publish selected courses"),
             perm: Action::Change,
             kind: Update(
                 "status = 'published', published_at = COALESCE(published_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
@@ -196,13 +196,13 @@ pub static COURSE: ModelAdmin = ModelAdmin {
         },
         ActionDef {
             name: "unpublish",
-            label: l("선택한 강좌 비공개(초안)", "Unpublish selected courses"),
+            label: l("선택한 강의를 초안으로 되돌리기", "Unpublish selected courses"),
             perm: Action::Change,
             kind: Update("status = 'draft'"),
         },
         ActionDef {
             name: "archive",
-            label: l("선택한 강좌 보관", "Archive selected courses"),
+            label: l("선택한 강의 보관", "Archive selected courses"),
             perm: Action::Change,
             kind: Update("status = 'archived'"),
         },
@@ -226,13 +226,13 @@ pub static LESSON: ModelAdmin = ModelAdmin {
     area_label: CATALOG,
     perm_model: "lesson",
     table: "lessons",
-    label: l("레슨", "lesson"),
-    plural: l("레슨", "Lessons"),
+    label: l("수업", "lesson"),
+    plural: l("수업", "Lessons"),
     repr: "lessons.title",
     joins: "LEFT JOIN courses c ON c.id = lessons.course_id",
     columns: &[
         col("title", l("제목", "Title"), "lessons.title", Text),
-        col("course", l("강좌", "Course"), "c.title", Text),
+        col("course", l("강의", "Course"), "c.title", Text),
         col(
             "position",
             l("순서", "Position"),
@@ -270,7 +270,7 @@ pub static LESSON: ModelAdmin = ModelAdmin {
     fields: &[
         field(
             "course_id",
-            l("강좌", "Course"),
+            l("강의", "Course"),
             Widget::Fk {
                 table: "courses",
                 label_sql: "title",

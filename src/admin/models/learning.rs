@@ -28,10 +28,24 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
     columns: &[
         col("id", l("번호", "ID"), "enrollments.id", Number),
         col("user", l("수강생", "Learner"), "u.email", Text),
-        col("course", l("강좌", "Course"), "c.title", Text),
+        col("course", l("강의", "Course"), "c.title", Text),
+        // Progress from the maintained counters (no per-row count).
+        col(
+            "progress",
+            l("진도율", "Progress"),
+            "CASE WHEN c.lesson_count > 0 \
+             THEN min(100, enrollments.completed_lessons * 100 / c.lesson_count) || '%' END",
+            Text,
+        ),
+        col(
+            "completed_at",
+            l("수료일", "Completed"),
+            "enrollments.completed_at",
+            DateTime,
+        ),
         col(
             "created_at",
-            l("신청 날짜", "Enrolled"),
+            l("신청일", "Enrolled"),
             "enrollments.created_at",
             DateTime,
         ),
@@ -51,12 +65,18 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
     filters: &[
         Filter {
             name: "course",
-            label: l("강좌", "Course"),
+            label: l("강의", "Course"),
             sql: "enrollments.course_id",
             kind: FilterKind::Fk {
                 table: "courses",
                 label_sql: "title || ' · ' || slug",
             },
+        },
+        Filter {
+            name: "completed",
+            label: l("수료", "Completed"),
+            sql: "enrollments.completed_at IS NOT NULL",
+            kind: FilterKind::Bool,
         },
         Filter {
             sql: "enrollments.created_at",
@@ -76,7 +96,7 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
         ),
         field(
             "course_id",
-            l("강좌", "Course"),
+            l("강의", "Course"),
             Widget::Fk {
                 table: "courses",
                 label_sql: "title",
@@ -113,13 +133,19 @@ const HIDDEN_FIELD: Field = Field {
 
 const COURSE_FILTER: Filter = Filter {
     name: "course",
-    label: l("강좌", "Course"),
+    label: l("강의", "Course"),
     sql: "",
     kind: FilterKind::Fk {
         table: "courses",
         label_sql: "title || ' · ' || slug",
     },
 };
+
+const ANSWER_STATES: &[Choice] = &[
+    super::super::registry::choice("unanswered", "미답변", "Unanswered"),
+    super::super::registry::choice("answered", "답변됨", "Answered"),
+    super::super::registry::choice("accepted", "채택됨", "Accepted"),
+];
 
 const HIDDEN_FILTER: Filter = Filter {
     name: "is_hidden",
@@ -142,7 +168,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
     columns: &[
         col("id", l("번호", "ID"), "questions.id", Number),
         col("title", l("제목", "Title"), "questions.title", Text),
-        col("course", l("강좌", "Course"), "c.title", Text),
+        col("course", l("강의", "Course"), "c.title", Text),
         col("author", l("작성자", "Author"), "u.display_name", Text),
         col(
             "answer_count",
@@ -158,7 +184,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
         ),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "questions.created_at",
             DateTime,
         ),
@@ -171,6 +197,13 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
         Filter {
             sql: "questions.course_id",
             ..COURSE_FILTER
+        },
+        Filter {
+            name: "answered",
+            label: l("답변 상태", "Answer"),
+            sql: "CASE WHEN questions.accepted_answer_id IS NOT NULL THEN 'accepted' \
+                  WHEN questions.answer_count > 0 THEN 'answered' ELSE 'unanswered' END",
+            kind: FilterKind::Choices(ANSWER_STATES),
         },
         Filter {
             sql: "questions.is_hidden",
@@ -192,7 +225,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
         HIDDEN_FIELD,
     ],
     readonly: &[
-        col("course", l("강좌", "Course"), "c.title", Text),
+        col("course", l("강의", "Course"), "c.title", Text),
         col("author", l("작성자", "Author"), "u.display_name", Text),
         col(
             "answer_count",
@@ -202,13 +235,13 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
         ),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "questions.created_at",
             DateTime,
         ),
         col(
             "updated_at",
-            l("고친 날짜", "Updated"),
+            l("수정일", "Updated"),
             "questions.updated_at",
             DateTime,
         ),
@@ -241,7 +274,7 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
         col("is_hidden", l("숨김", "Hidden"), "answers.is_hidden", Bool),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "answers.created_at",
             DateTime,
         ),
@@ -271,13 +304,13 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
         col("author", l("작성자", "Author"), "u.display_name", Text),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "answers.created_at",
             DateTime,
         ),
         col(
             "updated_at",
-            l("고친 날짜", "Updated"),
+            l("수정일", "Updated"),
             "answers.updated_at",
             DateTime,
         ),
@@ -310,14 +343,14 @@ pub static NOTICE: ModelAdmin = ModelAdmin {
         col("title", l("제목", "Title"), "notices.title", Text),
         col(
             "course",
-            l("강좌", "Course"),
+            l("강의", "Course"),
             "COALESCE(c.title, '')",
             Choices(SITE_WIDE),
         ),
         col("is_pinned", l("고정", "Pinned"), "notices.is_pinned", Bool),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "notices.created_at",
             DateTime,
         ),
@@ -344,7 +377,7 @@ pub static NOTICE: ModelAdmin = ModelAdmin {
             required: false,
             ..field(
                 "course_id",
-                l("강좌 (비우면 전체 공지)", "Course (empty: site-wide)"),
+                l("강의 (비우면 전체 공지)", "Course (empty: site-wide)"),
                 Widget::Fk {
                     table: "courses",
                     label_sql: "title",
@@ -377,7 +410,7 @@ pub static NOTICE: ModelAdmin = ModelAdmin {
     ],
     readonly: &[col(
         "created_at",
-        l("만든 날짜", "Created"),
+        l("등록일", "Created"),
         "notices.created_at",
         DateTime,
     )],
@@ -424,12 +457,12 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
             LEFT JOIN users u ON u.id = reviews.user_id",
     columns: &[
         col("id", l("번호", "ID"), "reviews.id", Number),
-        col("course", l("강좌", "Course"), "c.title", Text),
+        col("course", l("강의", "Course"), "c.title", Text),
         col("author", l("작성자", "Author"), "u.display_name", Text),
         col("rating", l("별점", "Rating"), "reviews.rating", Number),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "reviews.created_at",
             DateTime,
         ),
@@ -449,19 +482,19 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
     ],
     ordering: &["-created_at"],
     readonly: &[
-        col("course", l("강좌", "Course"), "c.title", Text),
+        col("course", l("강의", "Course"), "c.title", Text),
         col("author", l("작성자", "Author"), "u.display_name", Text),
         col("rating", l("별점", "Rating"), "reviews.rating", Number),
         col("body", l("내용", "Review"), "reviews.body", Text),
         col(
             "created_at",
-            l("만든 날짜", "Created"),
+            l("등록일", "Created"),
             "reviews.created_at",
             DateTime,
         ),
         col(
             "updated_at",
-            l("고친 날짜", "Updated"),
+            l("수정일", "Updated"),
             "reviews.updated_at",
             DateTime,
         ),
@@ -486,7 +519,7 @@ const CERTIFICATE_COLUMNS: &[Column] = &[
     ),
     col(
         "course_title",
-        l("강좌", "Course"),
+        l("강의", "Course"),
         "certificates.course_title",
         Text,
     ),
@@ -546,7 +579,7 @@ pub static CERTIFICATE: ModelAdmin = ModelAdmin {
         col("email", l("이메일", "E-mail"), "u.email", Text),
         col(
             "course_title",
-            l("강좌 (발급 당시)", "Course (as issued)"),
+            l("강의 (발급 당시)", "Course (as issued)"),
             "certificates.course_title",
             Text,
         ),

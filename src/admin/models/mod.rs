@@ -94,7 +94,7 @@ pub(crate) const DELETE_SELECTED: ActionDef = ActionDef {
 
 pub(crate) const CREATED: Filter = Filter {
     name: "created",
-    label: l("만든 날짜", "Created"),
+    label: l("등록일", "Created"),
     sql: "created_at",
     kind: FilterKind::Date,
 };

@@ -7,7 +7,9 @@ use poem::http::{header, StatusCode};
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
-use super::{error_page, flash, model_or_404, model_url, redirect, render, write, AdminCtx};
+use super::{
+    error_page, flash, flash_with, model_or_404, model_url, redirect, render, write, AdminCtx,
+};
 use crate::accounts::perms::Action;
 use crate::admin::actions;
 use crate::admin::cascade;
@@ -154,7 +156,9 @@ pub async fn changelist(
                 .zip(m.columns)
                 .map(|(v, c)| {
                     let flag = matches!(c.display, Display::Bool).then(|| query::as_text(v) == "1");
-                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag }
+                    // Numbers, flags, times and choices are short: one line each.
+                    let nowrap = !matches!(c.display, Display::Text | Display::LogChanges);
+                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag, nowrap }
                 })
                 .collect();
             context! { id => r.id, url => super::link(model_url("admin_change", m, Some(r.id))), cells }
@@ -336,14 +340,29 @@ pub async fn run_action(
     }
     let owner = ctx.owner;
     if form.get("confirm") == Some("yes") {
-        let (user, action_def) = (ctx.user.clone(), *action);
+        let (user, action_def, selected) = (ctx.user.clone(), *action, ids.len());
         let done = write(&state, move |tx| {
             actions::run(tx, m, &action_def, &ids, &user, owner)
         })
         .await;
         return match done {
-            Ok(_) => {
-                flash(req, "success", "admin.action_done");
+            Ok(count) => {
+                let deleted = matches!(action.kind, ActionKind::Delete);
+                flash_with(
+                    req,
+                    "success",
+                    if deleted {
+                        "admin.action_deleted"
+                    } else {
+                        "admin.action_done"
+                    },
+                    &[
+                        ("action", action.label.get(ctx.lang).to_owned()),
+                        ("model", m.label.get(ctx.lang).to_owned()),
+                        ("selected", selected.to_string()),
+                        ("count", count.to_string()),
+                    ],
+                );
                 redirect(&back)
             }
             Err(AdminError::Protected) => {

@@ -216,6 +216,33 @@ impl AdminCtx {
 }
 
 /// Queues a message (a catalog key) for the next admin page.
+/// A flash message whose catalog text has `{name}` placeholders, filled with `args` when shown
+/// (the arguments travel with the key, separated by control characters no catalog text has).
+pub fn flash_with(req: &Request, level: &str, key: &str, args: &[(&str, String)]) {
+    let mut packed = key.to_owned();
+    for (name, value) in args {
+        packed.push('\u{1f}');
+        packed.push_str(name);
+        packed.push('\u{1e}');
+        packed.push_str(value);
+    }
+    flash(req, level, &packed);
+}
+
+fn flash_text(state: &AppState, lang: Lang, packed: &str) -> String {
+    let mut parts = packed.split('\u{1f}');
+    let mut text = state
+        .catalogs
+        .get(lang, parts.next().unwrap_or(""))
+        .to_owned();
+    for arg in parts {
+        if let Some((name, value)) = arg.split_once('\u{1e}') {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    text
+}
+
 pub fn flash(req: &Request, level: &str, key: &str) {
     if let Some(session) = req.extensions().get::<Session>() {
         let mut list: Vec<(String, String)> = session.get(FLASH_KEY).unwrap_or_default();
@@ -276,7 +303,7 @@ pub fn render(
     let flash: Vec<Value> = ctx
         .flash
         .iter()
-        .map(|(level, key)| context! { level, text => state.catalogs.get(ctx.lang, key) })
+        .map(|(level, key)| context! { level, text => flash_text(state, ctx.lang, key) })
         .collect();
     let data = context! {
         user => context! { id => ctx.user.id, email => ctx.user.email, display_name => ctx.user.display_name },

@@ -54,6 +54,28 @@ async fn wrong_password_is_refused_without_saying_which_part_was_wrong() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 400);
+    let wrong = resp.text().await.unwrap();
+    assert!(
+        wrong.contains("스태프 계정의 이메일과 비밀번호를 정확히 입력하세요."),
+        "the page says what to do"
+    );
+    let resp = client
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", "nobody@x.kr"),
+            ("password", "wrong password 123"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let unknown = resp.text().await.unwrap();
+    assert!(
+        unknown.contains("스태프 계정의 이메일과 비밀번호를 정확히 입력하세요."),
+        "an unknown e-mail reads the same: the message never says which part was wrong"
+    );
+    assert!(!wrong.contains("비밀번호가 틀") && !unknown.contains("없는 계정"));
 }
 
 #[tokio::test]

@@ -481,6 +481,13 @@ async fn stored_markup_is_shown_as_text_on_the_pages() {
             !html.contains("<script>alert") && !html.contains("<img src=x onerror"),
             "{page} renders stored markup"
         );
+        // And the text is there, escaped — not silently dropped (the question title on the
+        // question pages, the review body on the course page are plain text).
+        assert!(
+            html.contains("&lt;script&gt;alert(")
+                && html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{page} shows the stored markup as text"
+        );
     }
 }
 

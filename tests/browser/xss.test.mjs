@@ -1,8 +1,10 @@
 // XSS in a real browser (issue 8): known payloads are stored through the API in every text a
 // user can write — a course's title, summary and description and a lesson body (by an
 // instructor), a question, an answer and a review (by a learner), a display name — and every page
-// and admin view that shows them is opened in headless Chromium. No dialog may open, no script
-// error may occur, and every HTML answer carries a Content-Security-Policy without inline script.
+// and admin view that shows them is opened in headless Chromium with the CSP bypassed (so only
+// escaping stands between a payload and the page). No dialog may open, no script error may
+// occur, no element or attribute a payload describes may exist in the DOM, and every HTML answer
+// still carries a Content-Security-Policy without inline script.
 //
 //   HANCUP_BIN=path/to/hancup node tests/browser/xss.test.mjs
 
@@ -121,7 +123,10 @@ async function main() {
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"],
     });
-    const context = await browser.newContext({ locale: "ko-KR" });
+    // The CSP is bypassed on purpose: it would block every payload even with escaping broken
+    // (issue 16 found this test passing with escaping removed). Escaping alone must hold, and
+    // the DOM check in `visit` fails on any element or attribute a payload built.
+    const context = await browser.newContext({ locale: "ko-KR", bypassCSP: true });
     const page = await context.newPage();
     const fired = [];
     page.on("dialog", async (d) => { fired.push(`${page.url()}: ${d.message()}`); await d.dismiss(); });
@@ -140,6 +145,10 @@ async function main() {
       assert.match(csp, /script-src 'self'/, `${path}: CSP`);
       assert.doesNotMatch(csp, /unsafe-inline/, `${path}: no inline script allowed`);
       await page.waitForTimeout(50);
+      const built = await page.evaluate(() => [
+        ...document.querySelectorAll("script:not([src]), [onerror], [onload], [onclick], iframe[src^='javascript:'], a[href^='javascript:'], img[src='x']"),
+      ].map((e) => e.outerHTML.slice(0, 120)));
+      assert.deepEqual(built, [], `${path}: elements built from a payload`);
     };
     const pages = ["/", "/courses", "/courses?search=%3Cscript%3E", "/courses/xss-course", "/courses/xss-course/lessons/1",
       "/courses/xss-course/questions", `/questions/${question.id}`];

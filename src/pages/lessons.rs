@@ -213,8 +213,8 @@ pub fn lesson(
                 .as_ref()
                 .and_then(|key| state.cache.get(key, generation))
             {
-                let body =
-                    String::from_utf8_lossy(&page).replace(super::csrf_marker(), &ctx.csrf_token);
+                let body = String::from_utf8_lossy(&page)
+                    .replace(super::kept::csrf_marker(), &ctx.csrf_token);
                 return with_lesson_csp(&state, super::html(StatusCode::OK, body));
             }
             let side_lessons = match lesson.side_lessons(&state, ctx.lang, enrolled, done) {
@@ -236,10 +236,10 @@ pub fn lesson(
                 let resp = render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK);
                 return with_lesson_csp(&state, resp);
             };
-            let marked = ctx.with_token(super::csrf_marker());
+            let marked = ctx.with_token(super::kept::csrf_marker());
             match super::render_body(&state, &marked, "lessons/lesson.html", data) {
                 Ok(page) => {
-                    let body = page.replace(super::csrf_marker(), &ctx.csrf_token);
+                    let body = page.replace(super::kept::csrf_marker(), &ctx.csrf_token);
                     state.cache.put(key, generation, page.into());
                     with_lesson_csp(&state, super::html(StatusCode::OK, body))
                 }

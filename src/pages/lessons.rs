@@ -168,6 +168,12 @@ pub fn lesson(
     // Read before the database: a part read after a concurrent write is then stored under the
     // older generation, which is already stale.
     let generation = state.db.generation();
+    // A logged-in reader's page depends only on the database (their enrolment and lessons done
+    // included), who they are, the path and the language: kept per write generation, it skips
+    // the SQL and the template (`render_kept`).
+    if let Some(hit) = super::kept(&state, &ctx, generation, "lesson") {
+        return with_lesson_csp(&state, hit);
+    }
     let found = state.db.read(|c| -> Result<_, LearningError> {
         let course = visible_course(c, &slug, user)?;
         let key = ("lesson", course.id, position);
@@ -198,25 +204,6 @@ pub fn lesson(
                 .as_ref()
                 .map(|p| p.completed_positions.as_slice())
                 .unwrap_or_default();
-            // A logged-in reader's page, rendered once per state of theirs (course, lesson,
-            // language, path, enrolment, lessons done) and write generation: kept in the response
-            // cache with a marker where the session's CSRF token goes.
-            let personal_key = ctx.splices().then(|| {
-                let id = ctx.user.as_ref().map_or(0, |u| u.id);
-                format!(
-                    "lesson-page {} {} {id} {enrolled} {done:?}",
-                    ctx.lang.code(),
-                    ctx.current_path
-                )
-            });
-            if let Some(page) = personal_key
-                .as_ref()
-                .and_then(|key| state.cache.get(key, generation))
-            {
-                let body =
-                    String::from_utf8_lossy(&page).replace(super::csrf_marker(), &ctx.csrf_token);
-                return with_lesson_csp(&state, super::html(StatusCode::OK, body));
-            }
             let side_lessons = match lesson.side_lessons(&state, ctx.lang, enrolled, done) {
                 Ok(html) => html,
                 Err(e) => return template_failed(&state, &ctx, "lessons/_side_lesson.html", e),
@@ -232,19 +219,15 @@ pub fn lesson(
                     lesson_count => p.lesson_count,
                 }),
             };
-            let Some(key) = personal_key else {
-                let resp = render(&state, &ctx, "lessons/lesson.html", data, StatusCode::OK);
-                return with_lesson_csp(&state, resp);
-            };
-            let marked = ctx.with_token(super::csrf_marker());
-            match super::render_body(&state, &marked, "lessons/lesson.html", data) {
-                Ok(page) => {
-                    let body = page.replace(super::csrf_marker(), &ctx.csrf_token);
-                    state.cache.put(key, generation, page.into());
-                    with_lesson_csp(&state, super::html(StatusCode::OK, body))
-                }
-                Err(e) => template_failed(&state, &ctx, "lessons/lesson.html", e),
-            }
+            let resp = super::render_kept(
+                &state,
+                &ctx,
+                generation,
+                "lesson",
+                "lessons/lesson.html",
+                data,
+            );
+            with_lesson_csp(&state, resp)
         }
         // Visitors are sent to log in and come back; learners are told to enroll.
         Err(LearningError::Forbidden { .. }) if ctx.user.is_none() => to_login(&ctx),

@@ -5,10 +5,12 @@
 mod accounts;
 mod catalog;
 mod learning;
+mod outcomes;
 
 pub use accounts::{GROUP, LOG, USER};
 pub use catalog::{CATEGORY, COURSE, LESSON};
-pub use learning::{ANSWER, CERTIFICATE, ENROLLMENT, NOTICE, QUESTION, REVIEW};
+pub use learning::{ANSWER, ENROLLMENT, NOTICE, QUESTION};
+pub use outcomes::{CERTIFICATE, REVIEW};
 
 use super::registry::ActionKind::Delete;
 use super::registry::{choice, l, ActionDef, Choice, Filter, FilterKind, Label, ModelAdmin};

@@ -6,6 +6,7 @@
 //! `auth.provider_timeout_ms` and reads at most `MAX_ANSWER_BYTES`; no caller holds a database
 //! connection across one.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
@@ -32,10 +33,12 @@ pub enum ProviderFailure {
 
 use ProviderFailure::{Refused, Unavailable};
 
-/// The shared HTTP client (connection pool, timeout).
+/// The shared HTTP client (connection pool, timeout), built on first use: loading the TLS
+/// roots costs start-up time that a server with no provider enabled should not pay.
 #[derive(Clone, Debug)]
 pub struct ProviderClient {
-    http: reqwest::Client,
+    timeout: Duration,
+    http: Arc<OnceLock<reqwest::Client>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,14 +56,22 @@ struct IdClaims {
 
 impl ProviderClient {
     pub fn new(timeout_ms: u64) -> ProviderClient {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(timeout_ms.max(1)))
-            .connect_timeout(Duration::from_millis(timeout_ms.max(1)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("hancup/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client builds with static settings");
-        ProviderClient { http }
+        ProviderClient {
+            timeout: Duration::from_millis(timeout_ms.max(1)),
+            http: Arc::new(OnceLock::new()),
+        }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("hancup/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("the HTTP client builds with static settings")
+        })
     }
 
     /// Reads an answer, at most `MAX_ANSWER_BYTES`, as JSON. A 4xx is the credential's fault;
@@ -114,7 +125,9 @@ impl ProviderClient {
         if let Some(state) = state {
             form.push(("state", state));
         }
-        let answer = self.json(self.http.post(&p.token_url).form(&form)).await?;
+        let answer = self
+            .json(self.http().post(&p.token_url).form(&form))
+            .await?;
         let answer: TokenAnswer = serde_json::from_value(answer)
             .map_err(|e| Unavailable(format!("token answer: {e}")))?;
         let access = answer
@@ -148,7 +161,7 @@ impl ProviderClient {
         let issued_to = match p.provider {
             Provider::Kakao => {
                 let info = self
-                    .json(self.http.get(&p.tokeninfo_url).bearer_auth(token))
+                    .json(self.http().get(&p.tokeninfo_url).bearer_auth(token))
                     .await?;
                 let app = info.get("app_id").map(value_text).unwrap_or_default();
                 if app.is_empty() || app != p.app_id {
@@ -159,7 +172,7 @@ impl ProviderClient {
             Provider::Google => {
                 let info = self
                     .json(
-                        self.http
+                        self.http()
                             .get(&p.tokeninfo_url)
                             .query(&[("access_token", token)]),
                     )
@@ -192,7 +205,7 @@ impl ProviderClient {
         token: &str,
     ) -> Result<ProviderProfile, ProviderFailure> {
         let v = self
-            .json(self.http.get(&p.userinfo_url).bearer_auth(token))
+            .json(self.http().get(&p.userinfo_url).bearer_auth(token))
             .await?;
         let text = |v: Option<&Value>| v.map(value_text).filter(|s| !s.is_empty());
         let profile = match p.provider {
@@ -248,7 +261,7 @@ impl ProviderClient {
         if header.alg != Algorithm::RS256 {
             return Err(Refused(format!("ID token signed with {:?}", header.alg)));
         }
-        let jwks: JwkSet = serde_json::from_value(self.json(self.http.get(&p.jwks_url)).await?)
+        let jwks: JwkSet = serde_json::from_value(self.json(self.http().get(&p.jwks_url)).await?)
             .map_err(|e| Unavailable(format!("unreadable JWKS: {e}")))?;
         let jwk = match &header.kid {
             Some(kid) => jwks.find(kid),

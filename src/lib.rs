@@ -19,6 +19,7 @@ pub mod paging;
 pub mod seed;
 pub mod server;
 pub mod textsearch;
+pub mod vocab;
 pub mod web;
 
 use std::sync::Arc;

@@ -49,6 +49,11 @@ pub fn value(m: &ModelAdmin, name: &str, raw: &str, lang: Lang, time: &LocalTime
             .iter()
             .find(|c| c.value == raw)
             .map_or_else(|| raw.to_owned(), |c| c.label.get(lang).to_owned()),
+        Widget::Vocab(term) => raw
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| term.show(&rusqlite::types::Value::Integer(n)))
+            .unwrap_or_else(|| raw.to_owned()),
         Widget::Checkbox => match (lang, raw == "1") {
             (Lang::Ko, true) => "예".into(),
             (Lang::Ko, false) => "아니요".into(),

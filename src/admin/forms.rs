@@ -9,6 +9,7 @@ use rusqlite::types::Value;
 
 use super::registry::{Field, Widget};
 use crate::fields::{FieldError, FieldErrors};
+use crate::vocab::Term;
 use crate::web::local_time::LocalTime;
 use crate::web::{csrf, AppState};
 
@@ -132,6 +133,7 @@ pub fn parse_field(f: &Field, raw: Option<&str>, time: &LocalTime) -> Result<Val
         }
         return Ok(match f.widget {
             Widget::DateTime | Widget::Fk { .. } => Value::Null,
+            Widget::Vocab(Term::LessonLength) => Value::Integer(0),
             Widget::Int { min, .. } => Value::Integer(min.max(0)),
             _ => Value::Text(String::new()),
         });
@@ -169,6 +171,7 @@ pub fn parse_field(f: &Field, raw: Option<&str>, time: &LocalTime) -> Result<Val
             Value::Integer(text.parse().map_err(|_| FieldError::invalid_choice())?)
         }
         Widget::DateTime => Value::Text(parse_datetime(&text, time)?),
+        Widget::Vocab(term) => term.parse(&text)?,
         Widget::Checkbox => unreachable!("handled above"),
     };
     match (f.parse, &value) {
@@ -201,6 +204,7 @@ pub fn input_text(f: &Field, v: &Value, time: &LocalTime) -> String {
     let text = super::query::as_text(v);
     match f.widget {
         Widget::DateTime => time.input_value(&text).unwrap_or(text),
+        Widget::Vocab(term) => term.show(v).unwrap_or(text),
         Widget::Checkbox => {
             if text == "1" {
                 "1".into()
@@ -256,6 +260,16 @@ mod tests {
         );
         let stored = Value::Text("2026-03-01T00:30:15Z".into());
         assert_eq!(input_text(&dt, &stored, &seoul), "2026-03-01T09:30:15");
+        let len = field("d", l("d", "d"), Widget::Vocab(Term::LessonLength));
+        assert_eq!(
+            parse_field(&len, Some("7분 12초"), &U).unwrap(),
+            Value::Integer(432)
+        );
+        assert_eq!(input_text(&len, &Value::Integer(432), &U), "7:12");
+        assert_eq!(
+            parse_field(&len, Some("7:61"), &U).unwrap_err().code,
+            "invalid_duration"
+        );
         let t = field("t", l("t", "t"), Widget::Text { max: 3 });
         assert_eq!(
             parse_field(&t, Some("가나다라"), &U).unwrap_err().code,

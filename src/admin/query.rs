@@ -413,6 +413,7 @@ pub fn display(v: &Value, how: Display, lang: Lang, time: &LocalTime) -> String 
             .map(|c| c.label.get(lang).to_owned())
             .unwrap_or_else(|| t.clone()),
         (Display::Number, Value::Integer(i)) => crate::web::templates::thousands(*i),
+        (Display::Vocab(term), v) => term.show(v).unwrap_or_else(|| as_text(v)),
         (Display::ModelKey, Value::Text(t)) => super::changes::model_label(t, lang),
         (Display::LogChanges, Value::Text(t)) => {
             let (key, json) = t.split_once('\u{1f}').unwrap_or(("", t));

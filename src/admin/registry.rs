@@ -11,6 +11,7 @@ use rusqlite::Connection;
 
 use crate::accounts::perms::Action;
 use crate::fields::FieldError;
+use crate::vocab::{term_of, Term};
 use crate::web::i18n::Lang;
 
 /// A label in both page languages.
@@ -58,6 +59,8 @@ pub enum Display {
     ModelKey,
     /// `model || char(31) || changes` of a log entry: its changes as `label: old → new`.
     LogChanges,
+    /// A domain word shown as people read it (`vocab::Term::show`: 432 → 7:12).
+    Vocab(Term),
 }
 
 /// A list column or read-only field: `sql` is an expression over the model's table and joins.
@@ -146,6 +149,9 @@ pub enum Widget {
     },
     /// `datetime-local`, stored as RFC 3339 UTC text.
     DateTime,
+    /// A domain word (slug, title, video address, lesson length): parsed, stored and shown by
+    /// `vocab::Term`, never by a rule of the admin's own.
+    Vocab(Term),
 }
 
 /// A parser for a field's text, beyond its widget's own checks (`Email::parse`, slugs…).
@@ -424,6 +430,7 @@ pub fn check_model(conn: &Connection, m: &ModelAdmin, all: &[&ModelAdmin]) -> Re
                 f.name, m.table
             )));
         }
+        check_vocab(m.table, f).map_err(err)?;
         if let Widget::Fk {
             table, label_sql, ..
         } = f.widget
@@ -524,6 +531,27 @@ pub fn check_model(conn: &Connection, m: &ModelAdmin, all: &[&ModelAdmin]) -> Re
         return Err(err("registered twice".into()));
     }
     Ok(())
+}
+
+/// A column that holds a domain word (`vocab::COLUMNS`) is edited through that word: a choice
+/// word by a select of exactly its words, any other by `Widget::Vocab` of that term.
+fn check_vocab(table: &str, f: &Field) -> Result<(), String> {
+    let Some(term) = term_of(table, f.name) else {
+        return Ok(());
+    };
+    let ok = match (term.choices(), f.widget) {
+        (Some(words), Widget::Select(cs)) => cs.iter().map(|c| c.value).eq(words.iter().copied()),
+        (None, Widget::Vocab(t)) => t == term && f.parse.is_none(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "form field {:?} holds the domain word {term:?}; edit it through vocab::Term::{term:?}, not a parser of the admin's own",
+            f.name
+        ))
+    }
 }
 
 /// Checks every declaration; the first problem stops start-up.

@@ -62,7 +62,7 @@ raw_param!(
 raw_param!(
     /// `beginner`, `intermediate` or `advanced`.
     LevelParam,
-    choice(&["beginner", "intermediate", "advanced"])
+    choice(crate::vocab::Level::NAMES)
 );
 raw_param!(
     /// A sort field, `-` for descending.

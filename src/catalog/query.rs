@@ -1,49 +1,13 @@
 //! Parsing the catalog's list parameters, shared by the API and the pages so the two can never
 //! disagree on a rule. Every field is checked and every failure reported, keyed by field.
 
-use serde::Serialize;
-
 use crate::fields::{FieldError, FieldErrors};
 pub use crate::paging::MAX_PAGE_SIZE;
 use crate::paging::{parse_int, parse_page, PageSize};
+pub use crate::vocab::Level;
+use crate::vocab::Slug;
 
 pub const MAX_SEARCH_CHARS: usize = 200;
-const MAX_SLUG_CHARS: usize = 64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Beginner,
-    Intermediate,
-    Advanced,
-}
-
-impl Level {
-    pub const ALL: [Level; 3] = [Level::Beginner, Level::Intermediate, Level::Advanced];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Beginner => "beginner",
-            Level::Intermediate => "intermediate",
-            Level::Advanced => "advanced",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Level, FieldError> {
-        Level::ALL
-            .into_iter()
-            .find(|l| l.as_str() == text)
-            .ok_or_else(|| {
-                FieldError::new(
-                    "invalid_choice",
-                    format!(
-                        "\"{}\" is not a valid choice; expected beginner, intermediate or advanced.",
-                        clip(text)
-                    ),
-                )
-            })
-    }
-}
 
 /// A list ordering from the whitelist; the SQL for each lives in the store, never in input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,16 +133,11 @@ fn parse_id(text: &str) -> Result<i64, FieldError> {
     Ok(n)
 }
 
+/// A category filter: a slug by the one rule, or a choice that cannot exist.
 fn parse_slug(text: &str) -> Result<String, FieldError> {
-    let ok = text.len() <= MAX_SLUG_CHARS
-        && text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(text.to_owned())
-    } else {
-        Err(FieldError::invalid_choice())
-    }
+    Slug::parse(text)
+        .map(Slug::into_string)
+        .map_err(|_| FieldError::invalid_choice())
 }
 
 fn parse_search(text: &str) -> Result<String, FieldError> {

@@ -5,21 +5,19 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{
-    course_by_slug, may_change_course, optional_text, required_text, CourseRef, LearningError,
-};
+use super::{course_by_slug, may_change_course, optional_text, CourseRef, LearningError};
 use crate::accounts::perms::{self, Action};
 use crate::accounts::User;
-use crate::catalog::Level;
 use crate::fields::{FieldError, FieldErrors};
+use crate::vocab::{CourseStatus, LessonLength, Level, Slug, Title, VideoUrl};
 
-pub const MAX_SLUG: usize = 100;
-pub const MAX_TITLE: usize = 200;
+pub const MAX_SLUG: usize = Slug::MAX;
+pub const MAX_TITLE: usize = Title::MAX;
 pub const MAX_SUMMARY: usize = 500;
 pub const MAX_DESCRIPTION: usize = 50_000;
 pub const MAX_LESSON_BODY: usize = 100_000;
-pub const MAX_VIDEO_URL: usize = 500;
-pub const MAX_DURATION: i64 = 86_400;
+pub const MAX_VIDEO_URL: usize = VideoUrl::MAX;
+pub const MAX_DURATION: i64 = LessonLength::MAX;
 pub const MAX_SECTION: usize = 100;
 
 /// Course fields as sent; `None` leaves a field unchanged (required ones on create).
@@ -45,28 +43,15 @@ pub struct LessonInput {
 }
 
 fn parse_slug(errors: &mut FieldErrors, value: Option<&str>) -> Option<String> {
-    let text = value.unwrap_or("").trim();
-    if text.is_empty() {
-        errors.push("slug", FieldError::required());
-        return None;
-    }
-    let ok = text.len() <= MAX_SLUG
-        && text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !text.starts_with('-');
-    if !ok {
-        errors.push(
-            "slug",
-            FieldError::new(
-                "invalid_slug",
-                format!("Use 1–{MAX_SLUG} lowercase letters, digits and hyphens."),
-            )
-            .with_limit(MAX_SLUG as i64),
-        );
-        return None;
-    }
-    Some(text.to_owned())
+    errors
+        .take("slug", Slug::parse(value.unwrap_or("")))
+        .map(Slug::into_string)
+}
+
+fn parse_title(errors: &mut FieldErrors, value: Option<&str>) -> Option<String> {
+    errors
+        .take("title", Title::parse(value.unwrap_or("")))
+        .map(Title::into_string)
 }
 
 fn category_id(
@@ -84,15 +69,6 @@ fn category_id(
     Ok(id)
 }
 
-fn check_status(errors: &mut FieldErrors, value: &str) -> Option<String> {
-    if ["draft", "published", "archived"].contains(&value) {
-        Some(value.to_owned())
-    } else {
-        errors.push("status", FieldError::invalid_choice());
-        None
-    }
-}
-
 /// Creates a draft course taught by `user` (instructors and staff with `catalog.add_course`).
 pub fn create_course(
     conn: &Connection,
@@ -107,7 +83,7 @@ pub fn create_course(
     }
     let mut errors = FieldErrors::new();
     let slug = parse_slug(&mut errors, input.slug.as_deref());
-    let title = required_text(&mut errors, "title", input.title.as_deref(), MAX_TITLE);
+    let title = parse_title(&mut errors, input.title.as_deref());
     let summary = optional_text(
         &mut errors,
         "summary",
@@ -193,7 +169,7 @@ pub fn update_course(
     let title = input
         .title
         .as_deref()
-        .map(|t| required_text(&mut errors, "title", Some(t), MAX_TITLE));
+        .map(|t| parse_title(&mut errors, Some(t)));
     let summary = input
         .summary
         .as_deref()
@@ -213,7 +189,7 @@ pub fn update_course(
     let status = input
         .status
         .as_deref()
-        .map(|s| check_status(&mut errors, s));
+        .map(|s| errors.take("status", CourseStatus::parse(s)));
     if input.slug.as_deref().is_some_and(|s| s != course.slug) {
         errors.push(
             "slug",
@@ -238,7 +214,7 @@ pub fn update_course(
         description.flatten(),
         category.flatten(),
         level.flatten().map(Level::as_str),
-        status.flatten()
+        status.flatten().map(CourseStatus::as_str)
     ])?;
     course_by_slug(conn, slug)?.ok_or(LearningError::NotFound)
 }
@@ -261,38 +237,29 @@ pub fn delete_course(conn: &Connection, user: &User, slug: &str) -> Result<(), L
 fn parse_lesson(input: &LessonInput, creating: bool) -> Result<LessonInput, LearningError> {
     let mut errors = FieldErrors::new();
     let title = match (&input.title, creating) {
-        (Some(t), _) => required_text(&mut errors, "title", Some(t), MAX_TITLE),
-        (None, true) => required_text(&mut errors, "title", None, MAX_TITLE),
+        (Some(t), _) => parse_title(&mut errors, Some(t)),
+        (None, true) => parse_title(&mut errors, None),
         (None, false) => None,
     };
     let body = input
         .body
         .as_deref()
         .and_then(|b| optional_text(&mut errors, "body", Some(b), MAX_LESSON_BODY));
+    // An empty address removes the video; anything else is an http(s) URL.
     let video_url = input.video_url.as_deref().and_then(|v| {
-        let v = optional_text(&mut errors, "video_url", Some(v), MAX_VIDEO_URL)?;
-        let ok = v.is_empty()
-            || url::Url::parse(&v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        if ok {
-            Some(v)
-        } else {
-            errors.push(
-                "video_url",
-                FieldError::new("invalid_url", "Enter an http(s) URL."),
-            );
-            None
+        if v.trim().is_empty() {
+            return Some(String::new());
         }
+        errors
+            .take("video_url", VideoUrl::parse(v))
+            .map(VideoUrl::into_string)
     });
     let section = input
         .section
         .as_deref()
         .and_then(|s| optional_text(&mut errors, "section", Some(s), MAX_SECTION));
     if let Some(d) = input.duration_seconds {
-        if d < 0 {
-            errors.push("duration_seconds", FieldError::min_value(0));
-        } else if d > MAX_DURATION {
-            errors.push("duration_seconds", FieldError::max_value(MAX_DURATION));
-        }
+        errors.take("duration_seconds", LessonLength::new(d));
     }
     if !errors.is_empty() {
         return Err(LearningError::Invalid(errors));

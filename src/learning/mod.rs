@@ -89,7 +89,7 @@ pub struct CourseRef {
 
 impl CourseRef {
     pub fn is_published(&self) -> bool {
-        self.status == "published"
+        self.status == crate::vocab::CourseStatus::Published.as_str()
     }
 }
 

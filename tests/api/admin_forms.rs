@@ -180,8 +180,8 @@ async fn a_bad_inline_row_saves_nothing_and_shows_every_error_with_the_input_kep
     assert_eq!(status, 400);
     for message in [
         "필수 입력 항목입니다",
-        "영문 소문자, 숫자, 하이픈만",
-        "정수를 입력해 주세요",
+        "영문 소문자, 숫자, 하이픈(-)만",
+        "7분 12초처럼 입력하거나",
         "86400 이하의 값을",
     ] {
         assert!(body.contains(message), "{message}");

@@ -63,3 +63,4 @@ mod social_api;
 mod social_pages;
 mod source_rules;
 mod upgrade;
+mod vocabulary;

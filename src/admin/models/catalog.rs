@@ -8,6 +8,8 @@ use super::super::registry::{
     Upload, Widget,
 };
 use super::*;
+use crate::learning::authoring;
+use crate::vocab::Term;
 
 pub static CATEGORY: ModelAdmin = ModelAdmin {
     key: "category",
@@ -53,10 +55,7 @@ pub static CATEGORY: ModelAdmin = ModelAdmin {
             l("영문 이름", "English name"),
             Widget::Text { max: 100 },
         ),
-        Field {
-            parse: Some(parse_slug),
-            ..field("slug", l("슬러그", "Slug"), Widget::Text { max: 64 })
-        },
+        field("slug", l("슬러그", "Slug"), Widget::Vocab(Term::Slug)),
         field(
             "position",
             l("순서", "Position"),
@@ -126,21 +125,22 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     ],
     ordering: &["-created_at"],
     fields: &[
-        field("title", l("제목", "Title"), Widget::Text { max: 200 }),
-        Field {
-            parse: Some(parse_slug),
-            ..field("slug", l("슬러그", "Slug"), Widget::Text { max: 100 })
-        },
+        field("title", l("제목", "Title"), Widget::Vocab(Term::Title)),
+        field("slug", l("슬러그", "Slug"), Widget::Vocab(Term::Slug)),
         Field {
             required: false,
-            ..field("summary", l("요약", "Summary"), Widget::TextArea { max: 500 })
+            ..field("summary", l("요약", "Summary"), Widget::TextArea {
+                    max: authoring::MAX_SUMMARY,
+                })
         },
         Field {
             required: false,
             ..field(
                 "description",
                 l("설명 (마크다운)", "Description (markdown)"),
-                Widget::Markdown { max: 50_000 },
+                Widget::Markdown {
+                    max: authoring::MAX_DESCRIPTION,
+                },
             )
         },
         field(
@@ -241,9 +241,9 @@ pub static LESSON: ModelAdmin = ModelAdmin {
         ),
         col(
             "duration",
-            l("길이(초)", "Seconds"),
+            l("길이", "Length"),
             "lessons.duration_seconds",
-            Number,
+            Display::Vocab(Term::LessonLength),
         ),
         col(
             "preview",
@@ -285,14 +285,14 @@ pub static LESSON: ModelAdmin = ModelAdmin {
                 max: 10_000,
             },
         ),
-        field("title", l("제목", "Title"), Widget::Text { max: 200 }),
+        field("title", l("제목", "Title"), Widget::Vocab(Term::Title)),
         Field {
             required: false,
             ..field(
                 "section",
                 l("섹션", "Section"),
                 Widget::Text {
-                    max: crate::learning::authoring::MAX_SECTION,
+                    max: authoring::MAX_SECTION,
                 },
             )
         },
@@ -301,7 +301,9 @@ pub static LESSON: ModelAdmin = ModelAdmin {
             ..field(
                 "body",
                 l("본문 (마크다운)", "Body (markdown)"),
-                Widget::Markdown { max: 100_000 },
+                Widget::Markdown {
+                    max: authoring::MAX_LESSON_BODY,
+                },
             )
         },
         Field {
@@ -309,18 +311,15 @@ pub static LESSON: ModelAdmin = ModelAdmin {
             ..field(
                 "video_url",
                 l("동영상 URL", "Video URL"),
-                Widget::Text { max: 500 },
+                Widget::Vocab(Term::VideoUrl),
             )
         },
         Field {
             required: false,
             ..field(
                 "duration_seconds",
-                l("길이(초)", "Duration (seconds)"),
-                Widget::Int {
-                    min: 0,
-                    max: 86_400,
-                },
+                l("길이 (7:12, 7분 12초)", "Length (7:12, 7m 12s)"),
+                Widget::Vocab(Term::LessonLength),
             )
         },
         Field {

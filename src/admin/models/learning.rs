@@ -215,11 +215,19 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
     ],
     ordering: &["-created_at"],
     fields: &[
-        field("title", l("제목", "Title"), Widget::Text { max: 200 }),
+        field(
+            "title",
+            l("제목", "Title"),
+            Widget::Text {
+                max: crate::learning::qa::MAX_TITLE,
+            },
+        ),
         field(
             "body",
             l("본문 (마크다운)", "Body (markdown)"),
-            Widget::Markdown { max: 20_000 },
+            Widget::Markdown {
+                max: crate::learning::qa::MAX_BODY,
+            },
         ),
         HIDDEN_FIELD,
     ],
@@ -294,7 +302,9 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
         field(
             "body",
             l("본문 (마크다운)", "Body (markdown)"),
-            Widget::Markdown { max: 20_000 },
+            Widget::Markdown {
+                max: crate::learning::qa::MAX_BODY,
+            },
         ),
         HIDDEN_FIELD,
     ],
@@ -393,13 +403,21 @@ pub static NOTICE: ModelAdmin = ModelAdmin {
                 autocomplete: true,
             },
         ),
-        field("title", l("제목", "Title"), Widget::Text { max: 200 }),
+        field(
+            "title",
+            l("제목", "Title"),
+            Widget::Text {
+                max: crate::learning::notices::MAX_TITLE,
+            },
+        ),
         Field {
             required: false,
             ..field(
                 "body",
                 l("본문 (마크다운)", "Body (markdown)"),
-                Widget::Markdown { max: 20_000 },
+                Widget::Markdown {
+                    max: crate::learning::notices::MAX_BODY,
+                },
             )
         },
         Field {

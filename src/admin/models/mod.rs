@@ -17,6 +17,7 @@ use super::registry::{choice, l, ActionDef, Choice, Filter, FilterKind, Label, M
 use crate::accounts::perms::Action;
 use crate::accounts::{DisplayName, Email};
 use crate::fields::FieldError;
+use crate::vocab::{CourseStatus, Level};
 
 pub(crate) const CATALOG: Label = l("카탈로그", "Catalog");
 pub(crate) const LEARNING: Label = l("학습", "Learning");
@@ -43,25 +44,6 @@ pub fn find(key: &str) -> Option<&'static ModelAdmin> {
     REGISTRY.iter().copied().find(|m| m.key == key)
 }
 
-/// Lower-case letters, digits and hyphens, 1–100 characters: safe in a URL as it is.
-pub fn parse_slug(text: &str) -> Result<String, FieldError> {
-    let ok = !text.is_empty()
-        && text.len() <= 100
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !text.starts_with('-')
-        && !text.ends_with('-');
-    if ok {
-        Ok(text.to_owned())
-    } else {
-        Err(FieldError::new(
-            "invalid_slug",
-            "Use lower-case letters, digits and hyphens.",
-        ))
-    }
-}
-
 pub(crate) fn parse_email(text: &str) -> Result<String, FieldError> {
     Email::parse(text).map(|e| e.as_str().to_owned())
 }
@@ -71,14 +53,14 @@ pub(crate) fn parse_display_name(text: &str) -> Result<String, FieldError> {
 }
 
 pub const LEVELS: &[Choice] = &[
-    choice("beginner", "입문", "Beginner"),
-    choice("intermediate", "중급", "Intermediate"),
-    choice("advanced", "고급", "Advanced"),
+    choice(Level::Beginner.as_str(), "입문", "Beginner"),
+    choice(Level::Intermediate.as_str(), "중급", "Intermediate"),
+    choice(Level::Advanced.as_str(), "고급", "Advanced"),
 ];
 pub const STATUSES: &[Choice] = &[
-    choice("draft", "초안", "Draft"),
-    choice("published", "공개", "Published"),
-    choice("archived", "보관", "Archived"),
+    choice(CourseStatus::Draft.as_str(), "초안", "Draft"),
+    choice(CourseStatus::Published.as_str(), "공개", "Published"),
+    choice(CourseStatus::Archived.as_str(), "보관", "Archived"),
 ];
 pub(crate) const LOG_ACTIONS: &[Choice] = &[
     choice("add", "추가", "Added"),
@@ -195,11 +177,28 @@ mod tests {
         }
     }
 
+    const RAW_SLUG: &[Field] = &[field("slug", l("x", "x"), Widget::Text { max: 100 })];
+    const RAW_LENGTH: &[Field] = &[field(
+        "duration_seconds",
+        l("x", "x"),
+        Widget::Int { min: 0, max: 9 },
+    )];
+    const WRONG_WORDS: &[crate::admin::registry::Choice] =
+        &[crate::admin::registry::choice("live", "x", "x")];
+    const RAW_STATUS: &[Field] = &[field("status", l("x", "x"), Widget::Select(WRONG_WORDS))];
+
     #[test]
-    fn slugs() {
-        assert!(parse_slug("lean-canvas-1").is_ok());
-        assert!(parse_slug("Lean").is_err());
-        assert!(parse_slug("-a").is_err());
-        assert!(parse_slug("").is_err());
+    fn a_domain_word_edited_through_a_rule_of_the_admins_own_stops_start_up() {
+        let conn = migrated();
+        for (fields, base, column) in [
+            (RAW_SLUG, &COURSE, "slug"),
+            (RAW_SLUG, &CATEGORY, "slug"),
+            (RAW_LENGTH, &LESSON, "duration_seconds"),
+            (RAW_STATUS, &COURSE, "status"),
+        ] {
+            let m = ModelAdmin { fields, ..*base };
+            let err = check_model(&conn, &m, &[&m]).unwrap_err();
+            assert!(err.contains(column) && err.contains("vocab::Term"), "{err}");
+        }
     }
 }

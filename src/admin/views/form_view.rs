@@ -139,6 +139,7 @@ impl Builder<'_> {
             Widget::Int { .. } => "number",
             Widget::Checkbox => "checkbox",
             Widget::DateTime => "datetime",
+            Widget::Vocab(_) => "text",
             Widget::Select(cs) => {
                 choices = cs
                     .iter()
@@ -185,6 +186,7 @@ impl Builder<'_> {
             Widget::Text { max } | Widget::TextArea { max } | Widget::Markdown { max } => {
                 (None, Some(max as i64))
             }
+            Widget::Vocab(term) => (None, Some(term.max_chars() as i64)),
             _ => (None, None),
         };
         Ok(context! {

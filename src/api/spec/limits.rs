@@ -8,14 +8,18 @@ use serde_json::{json, Value};
 
 use crate::accounts::users::{MAX_DISPLAY_NAME_CHARS, MAX_EMAIL_CHARS};
 use crate::learning::{authoring, notices, qa, reviews};
+use crate::vocab::{CourseStatus, Level, Slug};
 
 enum Limit {
     /// At most this many characters (Unicode scalar values, as JSON Schema counts them).
     Chars(usize),
     /// A whole number in this range.
     Range(i64, i64),
-    /// A course slug: lowercase ASCII letters, digits and hyphens, not starting with one.
+    /// A course slug (`vocab::Slug`): lowercase ASCII letters, digits and hyphens, not starting
+    /// or ending with one.
     Slug(usize),
+    /// One of these words (`vocab::CourseStatus`, `vocab::Level`).
+    Choices(&'static [&'static str]),
 }
 
 /// (schema, property, limit) for every bounded field of a request body.
@@ -54,6 +58,8 @@ const LIMITS: &[(&str, &str, Limit)] = &[
         "description",
         Limit::Chars(authoring::MAX_DESCRIPTION),
     ),
+    ("CourseWrite", "level", Limit::Choices(Level::NAMES)),
+    ("CourseWrite", "status", Limit::Choices(CourseStatus::NAMES)),
     ("LessonWrite", "title", Limit::Chars(authoring::MAX_TITLE)),
     (
         "LessonWrite",
@@ -92,8 +98,9 @@ pub(super) fn declare(schemas: &mut serde_json::Map<String, Value>) {
             Limit::Chars(max) => json!({ "maxLength": max }),
             Limit::Range(min, max) => json!({ "minimum": min, "maximum": max }),
             Limit::Slug(max) => {
-                json!({ "maxLength": max, "pattern": "^[a-z0-9][a-z0-9-]*$" })
+                json!({ "maxLength": max, "pattern": Slug::PATTERN })
             }
+            Limit::Choices(words) => json!({ "enum": words }),
         };
         prop.extend(extra.as_object().cloned().unwrap_or_default());
     }
@@ -113,7 +120,9 @@ mod tests {
                 "{schema}.{property} is not in the document"
             );
             assert!(
-                prop.get("maxLength").is_some() || prop.get("maximum").is_some(),
+                prop.get("maxLength").is_some()
+                    || prop.get("maximum").is_some()
+                    || prop.get("enum").is_some(),
                 "{schema}.{property} carries its limit"
             );
         }

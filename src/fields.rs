@@ -70,6 +70,11 @@ impl FieldError {
         FieldError::new("invalid_integer", "A valid integer is required.")
     }
 
+    /// A password and its confirmation differ.
+    pub fn password_mismatch() -> FieldError {
+        FieldError::new("password_mismatch", "The two password fields didn't match.")
+    }
+
     pub fn invalid_choice() -> FieldError {
         FieldError::new(
             "invalid_choice",

@@ -79,10 +79,6 @@ fn required<'a>(
     }
 }
 
-fn mismatch() -> FieldError {
-    FieldError::new("password_mismatch", "The two password fields didn't match.")
-}
-
 impl Accounts {
     pub fn new(
         db: Db,
@@ -133,7 +129,7 @@ impl Accounts {
         let text = required(errors, field, value)?;
         if let Some((confirm_field, confirm)) = confirm {
             if confirm.as_deref() != Some(text) {
-                errors.push(confirm_field, mismatch());
+                errors.push(confirm_field, FieldError::password_mismatch());
                 return None;
             }
         }
@@ -340,7 +336,7 @@ impl Accounts {
                 throttle::clear(tx, &account_key)?;
                 users::record_login(tx, id)?;
                 if let Some(h) = new_hash {
-                    users::set_password_hash(tx, id, &h)?;
+                    users::rehash_password(tx, id, &h)?;
                 }
                 Ok(())
             })
@@ -460,10 +456,7 @@ impl Accounts {
         let hash = self.hashes.hash(password).await?;
         self.db
             .write_private_blocking(move |tx| -> Result<(), AccountError> {
-                users::set_password_hash(tx, user_id, &hash)?;
-                sessions::delete_for_user(tx, user_id)?;
-                tokens::revoke_all(tx, user_id)?;
-                Ok(())
+                users::replace_password(tx, user_id, &hash)
             })
             .await
     }

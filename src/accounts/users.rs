@@ -268,7 +268,17 @@ pub fn set_display_name(
     Ok(())
 }
 
-pub fn set_password_hash(conn: &Connection, id: i64, hash: &str) -> Result<(), AccountError> {
+/// The one way a password is set anywhere (account page, reset link, admin, CLI): the new hash,
+/// and every session and API token of the account ended, in the caller's transaction.
+pub fn replace_password(conn: &Connection, id: i64, hash: &str) -> Result<(), AccountError> {
+    rehash_password(conn, id, hash)?;
+    super::sessions::delete_for_user(conn, id)?;
+    super::tokens::revoke_all(conn, id)?;
+    Ok(())
+}
+
+/// Stores a new hash of the *same* password (stronger parameters at login): sessions stay.
+pub fn rehash_password(conn: &Connection, id: i64, hash: &str) -> Result<(), AccountError> {
     conn.prepare_cached(
         "UPDATE users SET password_hash = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?2",
     )?

@@ -65,9 +65,24 @@ pub async fn upload(
     let mut token = None;
     let mut file: Option<Vec<u8>> = None;
     let mut too_large = false;
-    while let Ok(Some(part)) = multipart.next_field().await {
+    let mut broken = false;
+    loop {
+        let part = match multipart.next_field().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "an upload's body broke off");
+                broken = true;
+                break;
+            }
+        };
         match part.name() {
             Some(csrf::FORM_FIELD) => token = part.text().await.ok(),
+            // The form sends its token first: a file without a valid one is refused before it
+            // is looked at.
+            Some("file") if !csrf::verify(req, &state, token.as_deref()) => {
+                return super::views::csrf_failure(req, &state);
+            }
             Some("file") => {
                 let mut reader = part.into_async_read();
                 let mut buf = Vec::new();
@@ -81,7 +96,12 @@ pub async fn upload(
                             too_large = true;
                             break;
                         }
-                        Err(_) => break,
+                        Err(e) => {
+                            // A truncated image can still pass the sniff: store nothing.
+                            tracing::warn!(error = %e, "reading an upload failed");
+                            broken = true;
+                            break;
+                        }
                     }
                 }
                 file = Some(buf);
@@ -103,6 +123,10 @@ pub async fn upload(
         return error_page(&state, req, &ctx, e);
     }
     let bytes = match file {
+        _ if broken => {
+            flash(req, "error", "admin.upload_broken");
+            return redirect(&back);
+        }
         _ if too_large => {
             flash(req, "error", "admin.upload_too_large");
             return redirect(&back);
@@ -131,15 +155,10 @@ pub async fn upload(
         std::fs::write(&tmp, &bytes)?;
         std::fs::rename(tmp, target)
     })
-    .await;
-    if !matches!(wrote, Ok(Ok(()))) {
-        tracing::error!("storing an upload failed");
-        return error_page(
-            &state,
-            req,
-            &ctx,
-            AdminError::Db(crate::db::DbError::Join("upload".into())),
-        );
+    .await
+    .unwrap_or_else(|join| Err(std::io::Error::other(join)));
+    if let Err(e) = wrote {
+        return error_page(&state, req, &ctx, AdminError::Storage(e));
     }
     let (user, owner, column) = (ctx.user.clone(), ctx.owner, upload.field);
     let saved = write(&state, move |tx| -> Result<(), AdminError> {

@@ -374,10 +374,7 @@ fn changepassword(config: &Config, email: &str) -> Result<(), String> {
         .map_err(|e| field_errors_text(&e))?;
     let hash = HashParams::from_config(&config.auth).hash(password.as_str());
     db.write(|tx| -> Result<(), accounts::AccountError> {
-        accounts::users::set_password_hash(tx, user.id, &hash)?;
-        accounts::sessions::delete_for_user(tx, user.id)?;
-        accounts::tokens::revoke_all(tx, user.id)?;
-        Ok(())
+        accounts::users::replace_password(tx, user.id, &hash)
     })
     .map_err(|e| e.to_string())?;
     println!(

@@ -39,6 +39,8 @@ pub fn test_config(dir: &TempDir) -> Config {
     let mut cfg = config::load(None, &env).expect("test config").config;
     cfg.server.debug = true;
     cfg.server.shutdown_grace_seconds = 1;
+    // Uploads stay inside the test's directory (the default is the working directory's).
+    cfg.media.dir = dir.path().join("media");
     cfg.mail.backend = hancup::config::MailBackend::Memory;
     // Admin logins in tests need no second factor unless a test asks for one (admin_mfa.rs).
     cfg.auth.require_mfa_for = "none".into();

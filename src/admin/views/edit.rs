@@ -145,10 +145,7 @@ async fn new_password(
     let p1 = form.get("password1").unwrap_or("");
     let p2 = form.get("password2").unwrap_or("");
     if p1 != p2 {
-        errors.push(
-            "password2",
-            FieldError::new("password_mismatch", "The two password fields didn't match."),
-        );
+        errors.push("password2", FieldError::password_mismatch());
         return Ok(None);
     }
     let min = state.config.auth.password_min_length as usize;
@@ -159,11 +156,14 @@ async fn new_password(
         form.get("email").unwrap_or(""),
         form.get("display_name").unwrap_or(""),
     ) {
-        Ok(p) if errors.is_empty() => {
-            Ok(Some(state.accounts.hashes.hash(p).await.map_err(|_| {
-                AdminError::Db(crate::db::DbError::Join("password hashing is busy".into()))
-            })?))
-        }
+        Ok(p) if errors.is_empty() => Ok(Some(
+            state
+                .accounts
+                .hashes
+                .hash(p)
+                .await
+                .map_err(|_| AdminError::Busy)?,
+        )),
         Ok(_) => Ok(None),
         Err(e) => {
             errors.merge(e);

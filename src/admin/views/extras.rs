@@ -11,7 +11,7 @@ use rusqlite::types::Value;
 use super::edit::{gate_model as gate, model_context};
 use super::{error_page, flash, model_url, redirect, render, write, AdminCtx};
 use crate::accounts::perms::Action;
-use crate::accounts::{sessions, tokens, users, Password};
+use crate::accounts::{users, Password};
 use crate::admin::forms::AdminForm;
 use crate::admin::query::{self, ListQuery};
 use crate::admin::registry::ModelAdmin;
@@ -217,7 +217,7 @@ pub async fn password_set(
     let parsed = if p1 != p2 {
         Err(FieldErrors::single(
             "password2",
-            FieldError::new("password_mismatch", "The two password fields didn't match."),
+            FieldError::password_mismatch(),
         ))
     } else {
         Password::parse(p1, "password1", min, &target.email, &target.display_name)
@@ -237,20 +237,12 @@ pub async fn password_set(
         }
     };
     let Ok(hash) = state.accounts.hashes.hash(password).await else {
-        return error_page(
-            &state,
-            req,
-            &ctx,
-            AdminError::Db(crate::db::DbError::Join("busy".into())),
-        );
+        return error_page(&state, req, &ctx, AdminError::Busy);
     };
     let (user, tid, repr) = (ctx.user.clone(), target.id, target.email.clone());
     let done = write(&state, move |tx| -> Result<(), AdminError> {
         store::may_write(tx, m, &user, tid)?;
-        users::set_password_hash(tx, tid, &hash)?;
-        // A new password ends every session and token of the account.
-        sessions::delete_for_user(tx, tid)?;
-        tokens::revoke_all(tx, tid)?;
+        users::replace_password(tx, tid, &hash)?;
         history::log(
             tx,
             &user,

@@ -116,8 +116,7 @@ impl AdminCtx {
                 return Ok((None, false));
             }
             let held = perms::held_codenames(c, user.id)?;
-            let instructor = perms::in_role(c, user.id, INSTRUCTORS)
-                .map_err(|e| AdminError::Db(crate::db::DbError::Join(e.to_string())))?;
+            let instructor = perms::in_role(c, user.id, INSTRUCTORS)?;
             Ok((Some(held), instructor))
         });
         let (perms, instructor) = match loaded {
@@ -356,20 +355,14 @@ fn error_response(state: &AppState, req: &Request, lang: Lang, e: AdminError) ->
         AdminError::Conflict => (StatusCode::CONFLICT, "admin.conflict"),
         AdminError::Protected => (StatusCode::CONFLICT, "admin.protected"),
         AdminError::Invalid(_) => (StatusCode::BAD_REQUEST, "error.bad_request"),
+        AdminError::Busy => return unavailable(state, req, lang),
         AdminError::Db(err) if err.is_unavailable() => {
             tracing::warn!(error = %err, "database unavailable; answered 503");
-            let mut resp = message_page(
-                state,
-                req,
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "auth.busy",
-            );
-            resp.headers_mut().insert(
-                poem::http::header::RETRY_AFTER,
-                poem::http::HeaderValue::from(crate::db::RETRY_AFTER_SECONDS),
-            );
-            return resp;
+            return unavailable(state, req, lang);
+        }
+        AdminError::Storage(err) => {
+            tracing::error!(error = %err, "storing a file failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "error.server")
         }
         AdminError::Db(err) => {
             tracing::error!(error = %err, "admin request failed");
@@ -377,6 +370,22 @@ fn error_response(state: &AppState, req: &Request, lang: Lang, e: AdminError) ->
         }
     };
     message_page(state, req, lang, status, key)
+}
+
+/// 503 with `Retry-After`: nothing was done; the same request may succeed in a moment.
+fn unavailable(state: &AppState, req: &Request, lang: Lang) -> Response {
+    let mut resp = message_page(
+        state,
+        req,
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "auth.busy",
+    );
+    resp.headers_mut().insert(
+        poem::http::header::RETRY_AFTER,
+        poem::http::HeaderValue::from(crate::db::RETRY_AFTER_SECONDS),
+    );
+    resp
 }
 
 /// The one mapping from admin errors that a form does not show inline.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::cookie::{CookieStore, Jar};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::admin_support::{scalar, text, user_with_password};
+use crate::admin_support::{text, user_with_password};
 use crate::browser::{csrf_of, page, PW};
 use crate::helpers::{small_catalog, spawn_with, TestApp};
 

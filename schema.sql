@@ -551,3 +551,10 @@ ALTER TABLE lessons ADD COLUMN section TEXT NOT NULL DEFAULT '' CHECK (length(se
 CREATE INDEX lesson_progress_completed ON lesson_progress (completed_at, user_id);
 CREATE INDEX questions_unanswered ON questions (created_at) WHERE answer_count = 0 AND is_hidden = 0;
 CREATE INDEX courses_status_updated ON courses (status, updated_at DESC);
+
+-- migration: 14 enrolments by course and progress
+-- The dashboard's completion funnel and drop-off chart count one course's enrolments by lessons
+-- completed: a range over (course, lessons completed) each, inside the index. It replaces the
+-- course-only index, whose lookups (and the foreign key's) its prefix serves.
+CREATE INDEX enrollments_course_progress ON enrollments (course_id, completed_lessons);
+DROP INDEX enrollments_course;

@@ -13,6 +13,7 @@ pub mod cascade;
 pub mod changes;
 pub mod dashboard;
 pub mod forms;
+pub mod funnel;
 pub mod history;
 pub mod models;
 pub mod query;

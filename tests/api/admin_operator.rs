@@ -470,6 +470,64 @@ async fn dashboard_numbers_equal_a_recount_and_instructors_see_their_own() {
         "{queue}"
     );
 
+    // The completion funnel and the drop-off chart: the same numbers as a recount.
+    let cell = |html: &str, chart: &str, row: &str, attr: &str| -> Option<i64> {
+        let table = &html[html.find(&format!("data-chart=\"{chart}\""))?..];
+        let table = &table[..table.find("</table>")?];
+        let row = &table[table.find(row)?..];
+        let v = &row[row.find(&format!("{attr}\">"))? + attr.len() + 2..];
+        v.split([' ', '<']).next()?.replace(',', "").parse().ok()
+    };
+    let recount = |sql: &str| scalar(&app, &sql.replace("{c}", &ids.growth.to_string()));
+    let growth_title = "그로스 마케팅 입문";
+    for (stage, sql) in [
+        (
+            "enrolled",
+            "SELECT COUNT(*) FROM enrollments WHERE course_id = {c}",
+        ),
+        (
+            "started",
+            "SELECT COUNT(*) FROM enrollments WHERE course_id = {c} AND completed_lessons >= 1",
+        ),
+        (
+            "completed",
+            "SELECT COUNT(*) FROM enrollments e JOIN courses c ON c.id = e.course_id \
+             WHERE e.course_id = {c} AND e.completed_lessons >= c.lesson_count",
+        ),
+    ] {
+        assert_eq!(
+            cell(
+                &html,
+                "funnel",
+                growth_title,
+                &format!("data-stage=\"{stage}")
+            ),
+            Some(recount(sql)),
+            "funnel {stage}"
+        );
+    }
+    assert!(
+        recount(
+            "SELECT COUNT(*) FROM enrollments WHERE course_id = {c} AND completed_lessons >= 1"
+        ) > 0
+    );
+    assert!(
+        html.contains("<desc id=\"funnel-svg-desc\">")
+            && html.contains("<desc id=\"dropoff-svg-desc\">")
+    );
+    // The drop-off of the course asked for: learners with at least k lessons done.
+    let (_, picked) = page(&client, &app, &format!("/admin?course={}", ids.growth)).await;
+    assert!(
+        picked.contains("그로스 마케팅 입문: 수업별 남은 수강생"),
+        "the course asked for"
+    );
+    assert_eq!(
+        cell(&picked, "dropoff", "수업 1개 이상", "data-k=\"1"),
+        Some(recount(
+            "SELECT COUNT(*) FROM enrollments WHERE course_id = {c} AND completed_lessons >= 1"
+        ))
+    );
+
     // An instructor sees the numbers of their own courses only (lee teaches pitch).
     make_staff(&app, ids.lee, false);
     app.db()
@@ -493,6 +551,15 @@ async fn dashboard_numbers_equal_a_recount_and_instructors_see_their_own() {
     assert!(
         !mine.contains("질문 0"),
         "a question on someone else's course"
+    );
+    assert!(
+        !mine.contains(growth_title),
+        "another instructor's course is in no chart"
+    );
+    let (_, probe) = page(&lee, &app, &format!("/admin?course={}", ids.growth)).await;
+    assert!(
+        !probe.contains("수업별 남은 수강생") || !probe.contains(growth_title),
+        "nor its drop-off when asked for by id"
     );
 }
 

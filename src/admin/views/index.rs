@@ -1,15 +1,18 @@
 //! The dashboard: today's and the last 30 days' numbers with their trend, enrolments per day as
 //! a server-drawn SVG chart (title, description and the same numbers as a table behind a
-//! toggle), the queues to act on (`admin::dashboard`), the models this user may see grouped by
-//! area with their add and change links, and the user's own recent actions.
+//! toggle), the completion funnel and one course's drop-off (`?course=`; `progress_charts`),
+//! the queues to act on (`admin::dashboard`), the models this user may see grouped by area with
+//! their add and change links, and the user's own recent actions.
 
 use minijinja::context;
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{handler, Request, Response};
 
+use super::progress_charts::{drop_off_view, funnel_view};
 use super::{error_page, render, url, AdminCtx};
 use crate::admin::dashboard::{self as numbers, Dashboard, Metric, Windows};
+use crate::admin::funnel;
 use crate::admin::history;
 use crate::admin::models;
 use crate::admin::store::AdminError;
@@ -23,16 +26,31 @@ pub fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
     };
     let now = jiff::Timestamp::now();
     let windows = Windows::at(now, state.templates.time().zone());
+    // The course whose drop-off is drawn: the one asked for, else the most enrolled.
+    let asked: Option<i64> = req
+        .uri()
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "course"))
+        .and_then(|(_, v)| v.parse().ok());
     let loaded = state.db.read(|c| -> Result<_, AdminError> {
         let recent = history::recent_for_user(c, ctx.user.id)?;
         let numbers = numbers::load(c, &windows, ctx.owner)?;
-        Ok((recent, numbers))
+        let funnels = funnel::funnels(c, ctx.owner)?;
+        let chosen = asked.or(funnels.first().map(|f| f.course_id));
+        let drop = match chosen {
+            Some(course) => funnel::drop_off(c, course, ctx.owner)?,
+            None => None,
+        };
+        Ok((recent, numbers, funnels, drop))
     });
-    let (recent, numbers) = match loaded {
+    let (recent, numbers, funnels, drop) = match loaded {
         Ok(r) => r,
         Err(e) => return error_page(&state, req, &ctx, e),
     };
     let numbers = numbers_view(&state, &ctx, &numbers, now);
+    let chosen = drop.as_ref().map_or(0, |d| d.course_id);
+    let funnel = funnel_view(&state, &ctx, &funnels, chosen);
+    let dropoff = drop.map(|d| drop_off_view(&state, &ctx, &d));
     let recent: Vec<_> = recent
         .into_iter()
         .map(|e| {
@@ -64,7 +82,7 @@ pub fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
         &state,
         &ctx,
         "admin/index.html",
-        context! { groups => ctx.nav(), recent, numbers },
+        context! { groups => ctx.nav(), recent, numbers, funnel, dropoff },
         StatusCode::OK,
     )
 }

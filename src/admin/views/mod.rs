@@ -16,6 +16,7 @@ pub mod form_view;
 pub mod index;
 pub mod list;
 pub mod mfa;
+mod progress_charts;
 
 use std::collections::HashSet;
 

@@ -558,3 +558,21 @@ CREATE INDEX courses_status_updated ON courses (status, updated_at DESC);
 -- course-only index, whose lookups (and the foreign key's) its prefix serves.
 CREATE INDEX enrollments_course_progress ON enrollments (course_id, completed_lessons);
 DROP INDEX enrollments_course;
+
+-- migration: 15 permission labels in Korean
+-- The admin shows a permission by what it lets a person do ("강의 보기"), not by its codename.
+-- A migration that adds permissions sets their label too (a test checks every one has one).
+ALTER TABLE permissions ADD COLUMN label_ko TEXT NOT NULL DEFAULT '';
+UPDATE permissions SET label_ko =
+    CASE substr(codename, instr(codename, '_') + 1)
+        WHEN 'category' THEN '분야' WHEN 'course' THEN '강의' WHEN 'lesson' THEN '수업'
+        WHEN 'enrollment' THEN '수강 신청' WHEN 'question' THEN '질문' WHEN 'answer' THEN '답변'
+        WHEN 'notice' THEN '공지' WHEN 'review' THEN '수강평' WHEN 'certificate' THEN '수료증'
+        WHEN 'user' THEN '사용자' WHEN 'group' THEN '그룹' WHEN 'logentry' THEN '변경 기록'
+        WHEN 'progress' THEN '진도'
+        ELSE substr(codename, instr(codename, '_') + 1) END
+    || ' ' ||
+    CASE substr(codename, instr(codename, '.') + 1, instr(codename, '_') - instr(codename, '.') - 1)
+        WHEN 'view' THEN '보기' WHEN 'add' THEN '추가' WHEN 'change' THEN '변경'
+        WHEN 'delete' THEN '삭제'
+        ELSE substr(codename, instr(codename, '.') + 1, instr(codename, '_') - instr(codename, '.') - 1) END;

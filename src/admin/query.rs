@@ -392,6 +392,14 @@ pub fn as_text(v: &Value) -> String {
     }
 }
 
+/// The name and the id of a `Display::Related` value.
+pub fn related_parts(text: &str) -> (&str, Option<i64>) {
+    match text.rsplit_once('\u{1f}') {
+        Some((name, id)) => (name, id.parse().ok()),
+        None => (text, None),
+    }
+}
+
 /// A value as a reader sees it in a list, a CSV cell or a read-only field.
 /// A value as a person reads it; timestamps in the configured zone (`i18n.time_zone`).
 pub fn display(v: &Value, how: Display, lang: Lang, time: &LocalTime) -> String {
@@ -414,6 +422,7 @@ pub fn display(v: &Value, how: Display, lang: Lang, time: &LocalTime) -> String 
             .unwrap_or_else(|| t.clone()),
         (Display::Number, Value::Integer(i)) => crate::web::templates::thousands(*i),
         (Display::Vocab(term), v) => term.show(v).unwrap_or_else(|| as_text(v)),
+        (Display::Related(_), Value::Text(t)) => related_parts(t).0.to_owned(),
         (Display::ModelKey, Value::Text(t)) => super::changes::model_label(t, lang),
         (Display::LogChanges, Value::Text(t)) => {
             let (key, json) = t.split_once('\u{1f}').unwrap_or(("", t));

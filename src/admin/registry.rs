@@ -61,6 +61,9 @@ pub enum Display {
     LogChanges,
     /// A domain word shown as people read it (`vocab::Term::show`: 432 → 7:12).
     Vocab(Term),
+    /// A row of another registered model: `name || char(31) || id`, shown as the name and, in
+    /// lists, linked to that row's change page when the viewer may see that model.
+    Related(&'static str),
 }
 
 /// A list column or read-only field: `sql` is an expression over the model's table and joins.

@@ -624,3 +624,29 @@ async fn lists_show_progress_and_filter_questions_by_answer_state() {
     let (_, html) = page(&client, &app, "/admin/question").await;
     assert!(html.contains("미답변") && html.contains("답변됨") && html.contains("채택됨"));
 }
+
+#[tokio::test]
+async fn the_instructor_is_shown_by_name_linked_for_those_who_may_see_users() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    let (_, list) = page(&client, &app, "/admin/course").await;
+    assert!(
+        list.contains(&format!("<a href=\"/admin/user/{}\">김민지</a>", ids.kim)),
+        "linked to the instructor's user page"
+    );
+    assert!(!list.contains("김민지\u{1f}"), "the id stays out of the text");
+    let (_, csv) = page(&client, &app, "/admin/course/export.csv").await;
+    assert!(csv.contains(",김민지,") && !csv.contains('\u{1f}'), "{csv}");
+    // Sorted by the instructor's name, not their id.
+    let (_, sorted) = page(&client, &app, "/admin/course?o=instructor").await;
+    assert!(sorted.find("김민지").unwrap() < sorted.find("이서준").unwrap());
+    // An instructor may not see users: the name, no link.
+    make_staff(&app, ids.lee, false);
+    app.db()
+        .write(|tx| hancup::accounts::perms::add_to_role(tx, ids.lee, "instructors"))
+        .unwrap();
+    let (lee, _) = admin_login(&app, "lee@example.com").await;
+    let (_, theirs) = page(&lee, &app, "/admin/course").await;
+    assert!(theirs.contains("이서준") && !theirs.contains("href=\"/admin/user/"));
+}

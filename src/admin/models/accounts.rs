@@ -9,6 +9,10 @@ use super::super::registry::{
 };
 use super::*;
 
+/// A permission as people read it: what it allows in Korean, then the English name
+/// ("강의 보기 · Can view course"); the codename stays out of sight.
+const PERMISSION_LABEL: &str = "label_ko || ' · ' || name";
+
 const USER_COLUMNS: &[Column] = &[
     col("email", l("이메일", "E-mail"), "users.email", Text),
     col(
@@ -147,7 +151,7 @@ pub static USER: ModelAdmin = ModelAdmin {
             own: "user_id",
             other: "permission_id",
             table: "permissions",
-            label_sql: "codename",
+            label_sql: PERMISSION_LABEL,
             superuser_only: true,
         },
     ],
@@ -210,7 +214,7 @@ pub static GROUP: ModelAdmin = ModelAdmin {
         own: "group_id",
         other: "permission_id",
         table: "permissions",
-        label_sql: "codename",
+        label_sql: PERMISSION_LABEL,
         superuser_only: true,
     }],
     actions: &[DELETE_SELECTED],

@@ -83,7 +83,12 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     columns: &[
         col("title", l("제목", "Title"), "courses.title", Text),
         col("category", l("분야", "Category"), "cat.name", Text),
-        col("instructor", l("강사", "Instructor"), "ins.display_name", Text),
+        col(
+            "instructor",
+            l("강사", "Instructor"),
+            "ins.display_name || char(31) || ins.id",
+            Display::Related("user"),
+        ),
         col("status", l("상태", "Status"), "courses.status", Display::Choices(STATUSES)),
         col("level", l("난이도", "Level"), "courses.level", Display::Choices(LEVELS)),
         col("lessons", l("수업 수", "Lessons"), "courses.lesson_count", Number),

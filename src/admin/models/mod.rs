@@ -177,6 +177,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn permissions_read_as_what_they_allow_in_korean() {
+        let conn = migrated();
+        let label_sql = GROUP.m2m[0].label_sql;
+        let labels: Vec<(String, String)> = conn
+            .prepare(&format!("SELECT codename, {label_sql} FROM permissions"))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(labels.len() >= 40, "{}", labels.len());
+        for (codename, label) in &labels {
+            assert!(!label.contains(codename.as_str()), "{codename}: {label}");
+            let korean = label.split(" · ").next().unwrap();
+            assert!(
+                korean.chars().any(|c| ('가'..='힣').contains(&c)) && !korean.contains('_'),
+                "{codename} has no Korean label: {label}"
+            );
+        }
+        assert!(labels
+            .iter()
+            .any(|(c, l)| c == "catalog.view_course" && l == "강의 보기 · Can view course"));
+    }
+
     const RAW_SLUG: &[Field] = &[field("slug", l("x", "x"), Widget::Text { max: 100 })];
     const RAW_LENGTH: &[Field] = &[field(
         "duration_seconds",

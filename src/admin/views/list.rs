@@ -157,8 +157,21 @@ pub async fn changelist(
                 .map(|(v, c)| {
                     let flag = matches!(c.display, Display::Bool).then(|| query::as_text(v) == "1");
                     // Numbers, flags, times and choices are short: one line each.
-                    let nowrap = !matches!(c.display, Display::Text | Display::LogChanges);
-                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag, nowrap }
+                    let nowrap = !matches!(
+                        c.display,
+                        Display::Text | Display::LogChanges | Display::Related(_)
+                    );
+                    let link = match (c.display, v) {
+                        (Display::Related(key), rusqlite::types::Value::Text(t)) => {
+                            let target = crate::admin::models::find(key).filter(|t| ctx.can(t, Action::View));
+                            match (target, query::related_parts(t).1) {
+                                (Some(t), Some(id)) => Some(super::link(model_url("admin_change", t, Some(id)))),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    context! { text => query::display(v, c.display, ctx.lang, state.templates.time()), flag, nowrap, link }
                 })
                 .collect();
             context! { id => r.id, url => super::link(model_url("admin_change", m, Some(r.id))), cells }

@@ -238,6 +238,14 @@ pub type RowRule = fn(
     i64,
 ) -> Result<bool, crate::accounts::AccountError>;
 
+/// A titled group of form fields (the course form's 기본 정보, 분류, 공개); fields named in no
+/// section come first, untitled.
+#[derive(Debug, Clone, Copy)]
+pub struct Section {
+    pub label: Label,
+    pub fields: &'static [&'static str],
+}
+
 /// An image column filled by upload (stored under `media.dir`).
 #[derive(Debug, Clone, Copy)]
 pub struct Upload {
@@ -266,6 +274,8 @@ pub struct ModelAdmin {
     /// Column names, `-` for descending.
     pub ordering: &'static [&'static str],
     pub fields: &'static [Field],
+    /// How the form groups `fields`; empty: one group.
+    pub sections: &'static [Section],
     pub readonly: &'static [Column],
     pub m2m: &'static [ManyToMany],
     pub inlines: &'static [Inline],
@@ -305,6 +315,7 @@ impl ModelAdmin {
         filters: &[],
         ordering: &[],
         fields: &[],
+        sections: &[],
         readonly: &[],
         m2m: &[],
         inlines: &[],
@@ -444,6 +455,22 @@ pub fn check_model(conn: &Connection, m: &ModelAdmin, all: &[&ModelAdmin]) -> Re
                 &format!("SELECT id, {label_sql} FROM {table} LIMIT 0"),
             )
             .map_err(err)?;
+        }
+    }
+    for s in m.sections {
+        for name in s.fields {
+            if m.field(name).is_none() {
+                return Err(err(format!("section field {name:?} is not a form field")));
+            }
+            if m.sections
+                .iter()
+                .flat_map(|s| s.fields)
+                .filter(|n| *n == name)
+                .count()
+                > 1
+            {
+                return Err(err(format!("field {name:?} is in two sections")));
+            }
         }
     }
     for x in m.m2m {

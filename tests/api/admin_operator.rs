@@ -635,7 +635,10 @@ async fn the_instructor_is_shown_by_name_linked_for_those_who_may_see_users() {
         list.contains(&format!("<a href=\"/admin/user/{}\">김민지</a>", ids.kim)),
         "linked to the instructor's user page"
     );
-    assert!(!list.contains("김민지\u{1f}"), "the id stays out of the text");
+    assert!(
+        !list.contains("김민지\u{1f}"),
+        "the id stays out of the text"
+    );
     let (_, csv) = page(&client, &app, "/admin/course/export.csv").await;
     assert!(csv.contains(",김민지,") && !csv.contains('\u{1f}'), "{csv}");
     // Sorted by the instructor's name, not their id.
@@ -649,4 +652,38 @@ async fn the_instructor_is_shown_by_name_linked_for_those_who_may_see_users() {
     let (lee, _) = admin_login(&app, "lee@example.com").await;
     let (_, theirs) = page(&lee, &app, "/admin/course").await;
     assert!(theirs.contains("이서준") && !theirs.contains("href=\"/admin/user/"));
+}
+
+#[tokio::test]
+async fn the_course_form_comes_in_sections_with_its_save_bar() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    let client = superuser(&app).await;
+    let (_, form) = page(&client, &app, "/admin/course/add").await;
+    let at = |needle: &str| {
+        form.find(needle)
+            .unwrap_or_else(|| panic!("{needle} is missing"))
+    };
+    let basics = at(">기본 정보</legend>");
+    let grouping = at(">분류와 강사</legend>");
+    let publishing = at(">공개</legend>");
+    assert!(basics < at("id=\"id_title\"") && at("id=\"id_description\"") < grouping);
+    assert!(grouping < at("id=\"id_category_id\"") && at("id=\"id_instructor_id\"") < publishing);
+    assert!(
+        publishing < at("id=\"id_status\"")
+            && at("id=\"id_published_at\"") < at("class=\"submit-row\"")
+    );
+    for button in [
+        "name=\"_save\"",
+        "name=\"_continue\"",
+        "name=\"_addanother\"",
+    ] {
+        assert!(
+            at("class=\"submit-row\"") < at(button),
+            "{button} in the save bar"
+        );
+    }
+    // A model without sections is one untitled group, as before.
+    let (_, category) = page(&client, &app, "/admin/category/add").await;
+    assert!(!category.contains("form-section__title"));
 }

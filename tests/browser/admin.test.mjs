@@ -173,7 +173,8 @@ async function main() {
     await page.locator(".autocomplete__results button").first().click();
     assert.notEqual(await page.inputValue("#id_instructor_id"), "");
     await page.selectOption("#id_status", "draft");
-    const lessons = [["문제 정의", "600"], ["고객 인터뷰", "900"], ["가치 제안", "1200"]];
+    // Lengths typed as people write them: seconds, Korean units, a clock.
+    const lessons = [["문제 정의", "600"], ["고객 인터뷰", "15분"], ["가치 제안", "20:00"]];
     for (const [i, [title, secs]] of lessons.entries()) {
       await page.fill(`#id_lesson-${i}-title`, title);
       await page.fill(`#id_lesson-${i}-duration_seconds`, secs);
@@ -187,6 +188,22 @@ async function main() {
     const courseUrl = page.url();
     await page.locator(".alert--success").waitFor();
     assert.equal(await page.locator("input[name$='-id'][name^='lesson-']").count(), 3, "three lessons saved");
+    assert.deepEqual(
+      [await page.inputValue("#id_lesson-0-duration_seconds"), await page.inputValue("#id_lesson-1-duration_seconds"),
+        await page.inputValue("#id_lesson-2-duration_seconds")],
+      ["10:00", "15:00", "20:00"], "lengths shown as a clock");
+
+    step("the course form: sections, and the save bar in reach at the top of a long form");
+    for (const legend of ["기본 정보", "분류와 강사", "공개"]) {
+      await page.locator("legend.form-section__title", { hasText: legend }).waitFor();
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const formHeight = await page.locator("#change-form").evaluate((f) => f.getBoundingClientRect().height);
+    const view = page.viewportSize();
+    assert.ok(formHeight > view.height, `the form is longer than the window (${formHeight}px)`);
+    const bar = await page.locator(".submit-row").boundingBox();
+    assert.ok(bar && bar.y >= 0 && bar.y + bar.height <= view.height + 1, `save bar in view: ${JSON.stringify(bar)}`);
+    assert.equal(await page.locator(".submit-row").evaluate((e) => getComputedStyle(e).position), "sticky");
 
     step("reorder the lessons and add one with the JavaScript controls");
     await page.locator("[data-inline-rows] tr").first().locator("[data-move=down]").click();
@@ -238,6 +255,18 @@ async function main() {
     await page.getByRole("heading", { name: "수료증" }).waitFor();
     await page.locator(".result-count").waitFor();
     assert.equal(await page.locator(".page-head .btn--primary").count(), 0);
+
+    step("the dashboard's progress charts read without JS: a description and a table behind a toggle");
+    await page.goto(`${base}/admin`);
+    await page.locator("svg[aria-labelledby='funnel-svg-title funnel-svg-desc'] rect").first().waitFor();
+    await page.locator("#dropoff-title").waitFor();
+    assert.ok((await page.locator("#funnel-svg-desc").textContent()).includes("수료"));
+    await page.locator("section[aria-labelledby=funnel-title] summary").click();
+    await page.locator("table[data-chart=funnel] tbody tr").first().waitFor({ state: "visible" });
+    const picked = page.locator(".chart__courses a").nth(1);
+    const pickedTitle = (await picked.textContent()).trim();
+    await Promise.all([page.waitForURL(/course=\d+/), picked.click()]);
+    assert.ok((await page.locator("#dropoff-title").textContent()).startsWith(pickedTitle), "the course picked");
 
     step("axe on every admin page, light and dark");
     await page.goto(`${base}/admin`);

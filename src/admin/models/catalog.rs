@@ -5,7 +5,7 @@ use super::super::registry::ActionKind::Update;
 use super::super::registry::Display::{self, Bool, DateTime, Number, Text};
 use super::super::registry::{
     col, field, l, ActionDef, Field, Filter, FilterKind, Inline, ModelAdmin, Owner, SearchField,
-    Upload, Widget,
+    Section, Upload, Widget,
 };
 use super::*;
 use crate::learning::authoring;
@@ -171,6 +171,20 @@ pub static COURSE: ModelAdmin = ModelAdmin {
         Field {
             required: false,
             ..field("published_at", l("공개 시각", "Published at"), Widget::DateTime)
+        },
+    ],
+    sections: &[
+        Section {
+            label: l("기본 정보", "Basics"),
+            fields: &["title", "slug", "summary", "description"],
+        },
+        Section {
+            label: l("분류와 강사", "Category and instructor"),
+            fields: &["category_id", "level", "instructor_id"],
+        },
+        Section {
+            label: l("공개", "Publishing"),
+            fields: &["status", "published_at"],
         },
     ],
     readonly: &[

@@ -17,6 +17,7 @@ use crate::admin::registry::{Field, ModelAdmin, Widget};
 use crate::admin::save::{editable_fields, inline_fields};
 use crate::admin::store::{self, AdminError, Object};
 use crate::fields::FieldErrors;
+use crate::web::i18n::Lang;
 use crate::web::local_time::LocalTime;
 use crate::web::AppState;
 
@@ -362,7 +363,7 @@ pub fn build(
         is_add,
         can_save,
         can_add_another => ctx.can(m, Action::Add),
-        fields,
+        sections => sections(m, lang, fields),
         m2m,
         inlines,
         readonly,
@@ -379,4 +380,36 @@ pub fn build(
         preview_url => url("admin_preview", &[]),
         max_upload => state.config.media.max_upload_bytes,
     })
+}
+
+/// The form's fields grouped by `ModelAdmin::sections`: first those in no section (untitled),
+/// then each titled section in order.
+fn sections(m: &ModelAdmin, lang: Lang, fields: Vec<Value>) -> Vec<Value> {
+    let name_of = |v: &Value| {
+        v.get_attr("name")
+            .ok()
+            .and_then(|n| n.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let in_section = |name: &str| m.sections.iter().any(|s| s.fields.contains(&name));
+    let loose: Vec<Value> = fields
+        .iter()
+        .filter(|f| !in_section(&name_of(f)))
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    if !loose.is_empty() || m.sections.is_empty() {
+        out.push(context! { label => None::<&str>, fields => loose });
+    }
+    for s in m.sections {
+        let own: Vec<Value> = s
+            .fields
+            .iter()
+            .filter_map(|name| fields.iter().find(|f| name_of(f) == *name).cloned())
+            .collect();
+        if !own.is_empty() {
+            out.push(context! { label => s.label.get(lang), fields => own });
+        }
+    }
+    out
 }

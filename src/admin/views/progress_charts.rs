@@ -25,7 +25,8 @@ fn percent(n: i64, of: i64) -> i64 {
     }
 }
 
-/// Rows of the funnel chart (a 600-wide view box, 22 units per bar, a gap between courses).
+/// Rows of the funnel chart: a 400-wide view box (legible from a phone to a desktop); per
+/// course a title line and four 12-unit bars 15 apart, then a gap.
 pub fn funnel_view(state: &AppState, ctx: &AdminCtx, funnels: &[Funnel], chosen: i64) -> Value {
     let t = |k: &str| ctx.t(state, k).to_owned();
     let stages: Vec<String> = STAGES.iter().map(|k| t(k)).collect();
@@ -39,18 +40,25 @@ pub fn funnel_view(state: &AppState, ctx: &AdminCtx, funnels: &[Funnel], chosen:
             .zip(&stages)
             .enumerate()
             .map(|(i, (n, stage))| {
-                let w = 380.0 * (*n as f64) / (f.enrolled.max(1) as f64);
+                let w = 230.0 * (*n as f64) / (f.enrolled.max(1) as f64);
                 let bar = context! {
                     stage, n, pct => percent(*n, f.enrolled), i,
-                    y => format!("{:.0}", y + 20.0 + i as f64 * 22.0),
+                    y => format!("{:.0}", y + 20.0 + i as f64 * 15.0),
                     w => format!("{:.1}", w.max(1.0)),
-                    ty => format!("{:.0}", y + 35.0 + i as f64 * 22.0),
+                    ty => format!("{:.0}", y + 30.0 + i as f64 * 15.0),
                 };
                 bar
             })
             .collect();
+        // The whole title is in the table; the chart's line holds about 60 letters.
+        let short: String = if f.title.chars().count() > 60 {
+            f.title.chars().take(58).chain(['…']).collect()
+        } else {
+            f.title.clone()
+        };
         rows.push(context! {
             title => f.title,
+            short,
             ty => format!("{:.0}", y + 14.0),
             bars,
             enrolled => f.enrolled, started => f.started, halfway => f.halfway,
@@ -68,7 +76,7 @@ pub fn funnel_view(state: &AppState, ctx: &AdminCtx, funnels: &[Funnel], chosen:
                 .replace("{completed}", &f.completed.to_string())
                 .replace("{pct}", &percent(f.completed, f.enrolled).to_string()),
         );
-        y += 20.0 + 4.0 * 22.0 + 14.0;
+        y += 20.0 + 4.0 * 15.0 + 12.0;
     }
     context! {
         rows,
@@ -101,24 +109,24 @@ pub fn drop_off_view(state: &AppState, ctx: &AdminCtx, d: &DropOff) -> Value {
         .collect();
     let first = d.remaining.first().copied().unwrap_or(0);
     let last = d.remaining.last().copied().unwrap_or(0);
-    // The steepest step: where the most learners stop.
+    // The steepest step: after how many lessons the most learners stop.
     let worst = d
         .remaining
         .windows(2)
         .enumerate()
         .max_by_key(|(_, w)| w[0] - w[1])
         .filter(|(_, w)| w[0] > w[1])
-        .map(|(i, w)| (i + 2, w[0] - w[1]));
+        .map(|(i, w)| (i + 1, w[0] - w[1]));
     let mut desc = t("admin.dash_dropoff_desc")
         .replace("{enrolled}", &d.enrolled.to_string())
         .replace("{first}", &first.to_string())
         .replace("{lessons}", &d.remaining.len().to_string())
         .replace("{last}", &last.to_string());
-    if let Some((k, lost)) = worst {
+    if let Some((done, lost)) = worst {
         desc.push(' ');
         desc.push_str(
             &t("admin.dash_dropoff_worst")
-                .replace("{k}", &k.to_string())
+                .replace("{k}", &done.to_string())
                 .replace("{n}", &lost.to_string()),
         );
     }

@@ -25,6 +25,8 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 base="http://127.0.0.1:$port"
 export HANCUP_DATABASE__PATH="$dir/hancup.db" HANCUP_SERVER__BIND="127.0.0.1:$port" HANCUP_LOG__LEVEL=warn
 export HANCUP_SUPERUSER_PASSWORD="스타트업 창업 벤치마크 비밀번호 2026"
+# The benchmark logs in with a password only (a superuser's second factor is on by default).
+export HANCUP_AUTH__REQUIRE_MFA_FOR=none
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT

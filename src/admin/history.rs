@@ -98,6 +98,16 @@ pub fn for_object(conn: &Connection, model: &str, id: i64) -> rusqlite::Result<V
     .collect()
 }
 
+/// One entry by its id.
+pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Entry>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM admin_log WHERE id = ?1"
+    ))?
+    .query_row([id], entry)
+    .optional()
+}
+
 /// What this user did last, for the dashboard.
 pub fn recent_for_user(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<Entry>> {
     conn.prepare_cached(&format!(

@@ -18,6 +18,7 @@ pub mod history;
 pub mod models;
 pub mod query;
 pub mod registry;
+pub mod revert;
 pub mod save;
 pub mod store;
 pub mod upload;
@@ -64,6 +65,10 @@ pub fn routes(route: Route) -> Route {
             get(delete::confirm).post(delete::delete),
         )
         .at(pattern("admin_history"), get(extras::object_history))
+        .at(
+            pattern("admin_revert"),
+            get(views::revert::revert_preview).post(views::revert::revert_apply),
+        )
         .at(
             pattern("admin_password"),
             get(extras::password_form).post(extras::password_set),

@@ -61,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("admin_change", "/admin/:model/:id"),
     ("admin_delete", "/admin/:model/:id/delete"),
     ("admin_history", "/admin/:model/:id/history"),
+    ("admin_revert", "/admin/:model/:id/history/:entry/revert"),
     ("admin_password", "/admin/:model/:id/password"),
     ("admin_upload", "/admin/:model/:id/upload/:field"),
     ("healthz", "/healthz"),

@@ -13,6 +13,7 @@ mod admin_learning;
 mod admin_lists;
 mod admin_mfa;
 mod admin_operator;
+mod admin_revert;
 mod admin_support;
 mod authoring_api;
 mod authorization;

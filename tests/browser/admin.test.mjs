@@ -161,6 +161,19 @@ async function main() {
     await page.goto(`${untouchedUrl}/history`);
     assert.equal(await page.locator("table.history tbody tr").count(), before, "no entry for an untouched save");
 
+    step("revert a change from the history: a preview, then a normal save");
+    await page.goto(untouchedUrl);
+    const original = await page.inputValue("#id_title");
+    await page.fill("#id_title", `${original} (잘못 고침)`);
+    await Promise.all([page.waitForNavigation(), page.click("button[name=_continue]")]);
+    await page.goto(`${untouchedUrl}/history`);
+    await Promise.all([page.waitForURL(/\/revert$/), page.click("a.revertlink >> nth=0")]);
+    await page.locator("table.revert ins", { hasText: original }).waitFor();
+    await audit("revert");
+    await Promise.all([page.waitForURL(untouchedUrl), page.click("button:text('되돌리기')")]);
+    await page.locator(".alert--success", { hasText: "되돌렸습니다" }).waitFor();
+    assert.equal(await page.inputValue("#id_title"), original, "the title is back");
+
     step("add a course with three inline lessons; see a validation error first");
     await page.goto(`${base}/admin/course/add`);
     await page.fill("#id_title", "브라우저로 만든 강좌");

@@ -63,7 +63,19 @@ pub fn object_history(
                             }
                         })
                         .collect();
-                    context! { user => e.user, action => e.action, action_label, changes, created_at => e.created_at }
+                    // A change of the object's own fields can be undone by who may change it.
+                    let revert_url = (e.action == "change"
+                        && !repr.is_empty()
+                        && ctx.can(m, Action::Change)
+                        && e.changes.iter().any(|c| m.field(&c.field).is_some()))
+                    .then(|| {
+                        super::link(format!(
+                            "{}/history/{}/revert",
+                            model_url("admin_change", m, Some(id)),
+                            e.id
+                        ))
+                    });
+                    context! { user => e.user, action => e.action, action_label, changes, created_at => e.created_at, revert_url }
                 })
                 .collect();
             let data = context! {

@@ -17,6 +17,7 @@ pub mod index;
 pub mod list;
 pub mod mfa;
 mod progress_charts;
+pub mod revert;
 
 use std::collections::HashSet;
 

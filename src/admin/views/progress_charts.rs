@@ -6,7 +6,7 @@
 
 use minijinja::{context, Value};
 
-use super::{url, AdminCtx};
+use super::{link, url, AdminCtx};
 use crate::admin::funnel::{DropOff, Funnel};
 use crate::web::AppState;
 
@@ -66,7 +66,7 @@ pub fn funnel_view(state: &AppState, ctx: &AdminCtx, funnels: &[Funnel], chosen:
             pct_started => percent(f.started, f.enrolled),
             pct_halfway => percent(f.halfway, f.enrolled),
             pct_completed => percent(f.completed, f.enrolled),
-            link => format!("{}?course={}", url("admin_index", &[]), f.course_id),
+            link => link(format!("{}?course={}", url("admin_index", &[]), f.course_id)),
             chosen => f.course_id == chosen,
         });
         sentences.push(
@@ -135,6 +135,6 @@ pub fn drop_off_view(state: &AppState, ctx: &AdminCtx, d: &DropOff) -> Value {
         enrolled => d.enrolled,
         bars,
         desc,
-        change => url("admin_change", &[("model", "course"), ("id", &d.course_id.to_string())]),
+        change => link(url("admin_change", &[("model", "course"), ("id", &d.course_id.to_string())])),
     }
 }

@@ -9,9 +9,11 @@
 //! (non-superuser staff in the instructors group) sees only the rows the owner rule allows.
 
 pub mod actions;
+pub mod boot_check;
 pub mod cascade;
 pub mod changes;
 pub mod dashboard;
+pub mod dates;
 pub mod forms;
 pub mod funnel;
 pub mod history;
@@ -32,7 +34,7 @@ use crate::web::routes::pattern;
 /// Proves every registration against the migrated schema; start-up stops on a bad one.
 pub fn check(db: &Db) -> Result<(), String> {
     db.read(|c| -> Result<(), crate::db::DbError> {
-        registry::check_all(c, models::REGISTRY).map_err(crate::db::DbError::Join)
+        boot_check::check_all(c, models::REGISTRY).map_err(crate::db::DbError::Join)
     })
     .map_err(|e| e.to_string())
 }

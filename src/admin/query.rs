@@ -1,12 +1,13 @@
 //! The change list's query: parameters read from the URL (`q` search, `o` multi-column sort,
-//! `p` page, `all`, one parameter per declared filter) are resolved against the registration —
+//! `p` page, `all`, `date` of the date hierarchy, one parameter per declared filter) are
+//! resolved against the registration —
 //! an unknown sort column or filter value is dropped, never passed on — and turned into one
 //! COUNT and one page query with the declared JOINs. Values are always bound parameters.
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
-use time::{Duration, OffsetDateTime, Time};
 
+use super::dates::{self, DatePick};
 use super::registry::{Display, FilterKind, ModelAdmin, SearchField};
 use crate::paging::limit_sql;
 use crate::web::i18n::Lang;
@@ -27,6 +28,12 @@ pub struct ListQuery {
     pub filters: Vec<(usize, String)>,
     pub page: u64,
     pub all: bool,
+    /// The date hierarchy's pick (models that declare one).
+    pub date: Option<DatePick>,
+    /// Where each date-range filter begins and the pick's range, as stored UTC text, worked
+    /// out once in the configured zone.
+    range_starts: Vec<(usize, String)>,
+    date_bounds: Option<(String, String)>,
 }
 
 fn valid_filter_value(kind: FilterKind, v: &str) -> bool {
@@ -40,8 +47,9 @@ fn valid_filter_value(kind: FilterKind, v: &str) -> bool {
 }
 
 impl ListQuery {
-    /// Reads the URL's query; what the registration does not know is ignored.
-    pub fn parse(m: &ModelAdmin, query: &str) -> ListQuery {
+    /// Reads the URL's query; what the registration does not know is ignored. Dates are read
+    /// in `time`'s zone.
+    pub fn parse(m: &ModelAdmin, query: &str, time: &LocalTime) -> ListQuery {
         let mut q = ListQuery {
             page: 1,
             ..ListQuery::default()
@@ -51,6 +59,7 @@ impl ListQuery {
                 "q" => q.search = v.trim().chars().take(200).collect(),
                 "p" => q.page = v.parse::<u64>().unwrap_or(1).max(1),
                 "all" => q.all = v == "1",
+                "date" if m.date_hierarchy.is_some() => q.date = DatePick::parse(&v),
                 "o" => {
                     for part in v.split(',') {
                         let (desc, name) = match part.strip_prefix('-') {
@@ -75,6 +84,13 @@ impl ListQuery {
                 }
             }
         }
+        let now = jiff::Timestamp::now().to_zoned_datetime(time.zone().clone());
+        for (i, v) in &q.filters {
+            if let FilterKind::Date = m.filters[*i].kind {
+                q.range_starts.push((*i, dates::range_start(v, &now)));
+            }
+        }
+        q.date_bounds = q.date.and_then(|d| d.bounds(time));
         q
     }
 
@@ -103,6 +119,9 @@ impl ListQuery {
         }
         for (i, v) in &self.filters {
             pairs.push((m.filters[*i].name.into(), v.clone()));
+        }
+        if let Some(d) = self.date {
+            pairs.push(("date".into(), d.to_param()));
         }
         if !self.order.is_empty() {
             pairs.push(("o".into(), self.order_param(m)));
@@ -163,22 +182,6 @@ impl ListQuery {
     }
 }
 
-/// The lower bound of a date range, as RFC 3339 text (the columns' format).
-pub fn date_lower_bound(range: &str, now: OffsetDateTime) -> String {
-    let midnight = now.replace_time(Time::MIDNIGHT);
-    let start = match range {
-        "today" => midnight,
-        "7d" => now - Duration::days(7),
-        "month" => midnight.replace_day(1).unwrap_or(midnight),
-        _ => midnight
-            .replace_day(1)
-            .and_then(|d| d.replace_month(time::Month::January))
-            .unwrap_or(midnight),
-    };
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    start.format(&f).unwrap_or_default()
-}
-
 fn like_pattern(word: &str) -> String {
     let mut p = String::with_capacity(word.len() + 2);
     p.push('%');
@@ -200,6 +203,11 @@ pub fn conditions(m: &ModelAdmin, q: &ListQuery, owner: Option<i64>) -> (String,
         parts.push(format!("({})", rule.predicate));
         params.push(Value::Integer(user));
     }
+    if let (Some(column), Some((from, to))) = (m.date_hierarchy, &q.date_bounds) {
+        parts.push(format!("{column} >= ? AND {column} < ?"));
+        params.push(Value::Text(from.clone()));
+        params.push(Value::Text(to.clone()));
+    }
     for (i, v) in &q.filters {
         let f = &m.filters[*i];
         match f.kind {
@@ -212,8 +220,11 @@ pub fn conditions(m: &ModelAdmin, q: &ListQuery, owner: Option<i64>) -> (String,
                 params.push(Value::Integer(v.parse().unwrap_or(0)));
             }
             FilterKind::Date => {
-                parts.push(format!("{} >= ?", f.sql));
-                params.push(Value::Text(date_lower_bound(v, OffsetDateTime::now_utc())));
+                let start = q.range_starts.iter().find(|(j, _)| j == i);
+                if let Some((_, start)) = start {
+                    parts.push(format!("{} >= ?", f.sql));
+                    params.push(Value::Text(start.clone()));
+                }
             }
         }
     }
@@ -307,6 +318,35 @@ fn order_by(m: &ModelAdmin, q: &ListQuery) -> String {
 pub struct ListRow {
     pub id: i64,
     pub cells: Vec<Value>,
+}
+
+/// The first and last value of the date hierarchy's column in the list (the owner rule and the
+/// current pick apply; search and filters do not, so this stays one range over the index).
+pub fn date_span(
+    conn: &Connection,
+    m: &ModelAdmin,
+    q: &ListQuery,
+    owner: Option<i64>,
+) -> rusqlite::Result<Option<(String, String)>> {
+    let Some(column) = m.date_hierarchy else {
+        return Ok(None);
+    };
+    let narrowed = ListQuery {
+        date: q.date,
+        date_bounds: q.date_bounds.clone(),
+        ..ListQuery::default()
+    };
+    let (cond, params) = conditions(m, &narrowed, owner);
+    let sql = format!(
+        "SELECT MIN({column}), MAX({column}) FROM {} {}{cond}",
+        m.table, m.joins
+    );
+    let (lo, hi): (Option<String>, Option<String>) = conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(params), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    Ok(lo.zip(hi))
 }
 
 pub fn count(
@@ -442,6 +482,7 @@ mod tests {
         let q = ListQuery::parse(
             &COURSE,
             "o=-title,secret;drop,status&status=bogus&level=advanced&q=%20창업%20&p=0",
+            &LocalTime::utc(),
         );
         assert_eq!(q.order, vec![(0, true), (3, false)]);
         assert_eq!(q.filters.len(), 1);
@@ -455,7 +496,7 @@ mod tests {
 
     #[test]
     fn sorting_a_column_makes_it_first_and_flips_it() {
-        let q = ListQuery::parse(&USER, "o=email");
+        let q = ListQuery::parse(&USER, "o=email", &LocalTime::utc());
         assert_eq!(q.with_sort(&USER, 0), "?o=-email");
         assert_eq!(q.with_sort(&USER, 1), "?o=display_name%2Cemail");
     }
@@ -463,14 +504,5 @@ mod tests {
     #[test]
     fn like_wildcards_are_escaped() {
         assert_eq!(like_pattern("50%_a"), "%50\\%\\_a%");
-    }
-
-    #[test]
-    fn date_ranges() {
-        let now = time::macros::datetime!(2026-03-15 10:30 UTC);
-        assert_eq!(date_lower_bound("today", now), "2026-03-15T00:00:00Z");
-        assert_eq!(date_lower_bound("7d", now), "2026-03-08T10:30:00Z");
-        assert_eq!(date_lower_bound("month", now), "2026-03-01T00:00:00Z");
-        assert_eq!(date_lower_bound("year", now), "2026-01-01T00:00:00Z");
     }
 }

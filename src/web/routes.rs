@@ -237,6 +237,7 @@ mod tests {
                 ("version", "1"),
                 ("file", "init.js"),
                 ("provider", "kakao"),
+                ("entry", "1"),
             ];
             assert!(url_for(name, &args).is_ok(), "{name}");
             assert!(!pattern(name).is_empty());

@@ -7,6 +7,7 @@ mod accounts_pages;
 mod admin_access;
 mod admin_actions;
 mod admin_certificates;
+mod admin_dashboard;
 mod admin_failures;
 mod admin_forms;
 mod admin_learning;

@@ -76,6 +76,7 @@ pub static USER: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("users.created_at"),
     fields: &[
         Field {
             parse: Some(parse_email),
@@ -278,6 +279,7 @@ pub static LOG: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("admin_log.created_at"),
     never: &[Action::Add, Action::Change, Action::Delete],
     ..ModelAdmin::DEFAULT
 };

@@ -129,6 +129,7 @@ pub static COURSE: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("courses.created_at"),
     fields: &[
         field("title", l("제목", "Title"), Widget::Vocab(Term::Title)),
         field("slug", l("슬러그", "Slug"), Widget::Vocab(Term::Slug)),

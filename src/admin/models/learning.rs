@@ -83,6 +83,7 @@ pub static ENROLLMENT: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("enrollments.created_at"),
     fields: &[
         field(
             "user_id",
@@ -214,6 +215,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("questions.created_at"),
     fields: &[
         field(
             "title",
@@ -298,6 +300,7 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("answers.created_at"),
     fields: &[
         field(
             "body",

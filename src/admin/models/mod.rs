@@ -85,7 +85,7 @@ pub(crate) const CREATED: Filter = Filter {
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::{check_all, check_model};
+    use super::super::boot_check::{check_all, check_model};
     use super::*;
     use crate::admin::registry::Display::Text;
     use crate::admin::registry::{col, field, Column, Field, Widget};

@@ -55,6 +55,7 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-created_at"],
+    date_hierarchy: Some("reviews.created_at"),
     readonly: &[
         col("course", l("강의", "Course"), "c.title", Text),
         col("author", l("작성자", "Author"), "u.display_name", Text),
@@ -142,6 +143,7 @@ pub static CERTIFICATE: ModelAdmin = ModelAdmin {
         },
     ],
     ordering: &["-issued_at"],
+    date_hierarchy: Some("certificates.issued_at"),
     readonly: &[
         col("code", l("인증 코드", "Code"), "certificates.code", Text),
         col(

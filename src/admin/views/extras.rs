@@ -69,10 +69,13 @@ pub fn object_history(
                         && ctx.can(m, Action::Change)
                         && e.changes.iter().any(|c| m.field(&c.field).is_some()))
                     .then(|| {
-                        super::link(format!(
-                            "{}/history/{}/revert",
-                            model_url("admin_change", m, Some(id)),
-                            e.id
+                        super::link(super::url(
+                            "admin_revert",
+                            &[
+                                ("model", m.key),
+                                ("id", &id.to_string()),
+                                ("entry", &e.id.to_string()),
+                            ],
                         ))
                     });
                     context! { user => e.user, action => e.action, action_label, changes, created_at => e.created_at, revert_url }
@@ -102,7 +105,7 @@ pub fn autocomplete(req: &Request, state: Data<&AppState>, Path(key): Path<Strin
         Ok(v) => v,
         Err(r) => return r,
     };
-    let q = ListQuery::parse(m, req.uri().query().unwrap_or(""));
+    let q = ListQuery::parse(m, req.uri().query().unwrap_or(""), state.templates.time());
     let found = state.db.read(|c| -> Result<Vec<Suggestion>, AdminError> {
         let (cond, params) = query::conditions(m, &q, ctx.owner);
         let sql = format!(

@@ -13,6 +13,7 @@ use super::{
 use crate::accounts::perms::Action;
 use crate::admin::actions;
 use crate::admin::cascade;
+use crate::admin::dates::{self, DatePick};
 use crate::admin::forms::AdminForm;
 use crate::admin::query::{self, ListQuery, CSV_MAX, DATE_RANGES, SHOW_ALL_MAX};
 use crate::admin::registry::{ActionKind, Display, FilterKind, ModelAdmin};
@@ -106,7 +107,7 @@ pub async fn changelist(
     if let Err(e) = ctx.require(m, Action::View) {
         return error_page(&state, req, &ctx, e);
     }
-    let mut q = ListQuery::parse(m, req.uri().query().unwrap_or(""));
+    let mut q = ListQuery::parse(m, req.uri().query().unwrap_or(""), state.templates.time());
     let owner = owner_scope(&ctx);
     // A heavy read: over 100k rows it takes milliseconds of CPU (`Db::read_heavy`).
     let loaded = state
@@ -123,10 +124,11 @@ pub async fn changelist(
             };
             let rows = query::rows(c, m, &q, owner, limit)?;
             let filters = filters_view(&state, &ctx, m, &q, c, req.uri().query().unwrap_or(""))?;
-            Ok((count, num_pages, show_all, page, rows, filters))
+            let span = query::date_span(c, m, &q, owner)?;
+            Ok((count, num_pages, show_all, page, rows, filters, span))
         })
         .await;
-    let (count, num_pages, show_all, page, rows, filters) = match loaded {
+    let (count, num_pages, show_all, page, rows, filters, span) = match loaded {
         Ok(v) => v,
         Err(e) => return error_page(&state, req, &ctx, e),
     };
@@ -208,7 +210,10 @@ pub async fn changelist(
         filters,
         search => q.search.clone(),
         searchable => !m.search.is_empty(),
-        hidden_params => q.filters.iter().map(|(i, v)| context! { name => m.filters[*i].name, value => v }).collect::<Vec<_>>(),
+        hidden_params => q.filters.iter().map(|(i, v)| context! { name => m.filters[*i].name, value => v })
+            .chain(q.date.map(|d| context! { name => "date", value => d.to_param() }))
+            .collect::<Vec<_>>(),
+        date_nav => date_nav(&state, &ctx, m, &q, span),
         order_param => q.order_param(m),
         count,
         page => context! {
@@ -225,6 +230,33 @@ pub async fn changelist(
         query => q.to_query(m),
     };
     render(&state, &ctx, "admin/change_list.html", data, StatusCode::OK)
+}
+
+/// The date hierarchy above the list: where the pick is (all dates › 2026년 › 12월) and the links
+/// one level down, each keeping the search, filters and sort.
+fn date_nav(
+    state: &AppState,
+    ctx: &AdminCtx,
+    m: &ModelAdmin,
+    q: &ListQuery,
+    span: Option<(String, String)>,
+) -> Option<Value> {
+    m.date_hierarchy?;
+    let link_to = |pick: Option<DatePick>| super::link(q.with(m, |x| x.date = pick));
+    let mut crumbs =
+        vec![context! { label => ctx.t(state, "admin.all_dates"), url => link_to(None) }];
+    if let Some(pick) = q.date {
+        for p in pick.path() {
+            crumbs.push(context! { label => p.label(ctx.lang), url => link_to(Some(p)), current => p == pick });
+        }
+    }
+    let choices: Vec<Value> = span
+        .map(|(lo, hi)| dates::choices(q.date, &lo, &hi, state.templates.time()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| context! { label => p.label(ctx.lang), url => link_to(Some(p)) })
+        .collect();
+    Some(context! { crumbs, choices })
 }
 
 /// Quotes a CSV cell (RFC 4180), and defuses cells a spreadsheet would run as a formula.
@@ -266,7 +298,7 @@ pub async fn export_csv(
     if let Err(e) = ctx.require(m, Action::View) {
         return error_page(&state, req, &ctx, e);
     }
-    let q = ListQuery::parse(m, req.uri().query().unwrap_or(""));
+    let q = ListQuery::parse(m, req.uri().query().unwrap_or(""), state.templates.time());
     let (owner, lang, st) = (ctx.owner, ctx.lang, state.0.clone());
     let chunks = state
         .db

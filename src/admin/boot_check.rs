@@ -87,6 +87,9 @@ pub fn check_model(conn: &Connection, m: &ModelAdmin, all: &[&ModelAdmin]) -> Re
             .map_err(err)?;
         }
     }
+    if let Some(u) = m.site_url {
+        prepares(conn, "site url", &format!("SELECT {u} {from} LIMIT 0")).map_err(err)?;
+    }
     if let Some(d) = m.date_hierarchy {
         prepares(
             conn,

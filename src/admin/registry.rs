@@ -274,6 +274,9 @@ pub struct ModelAdmin {
     /// A stored timestamp expression (`enrollments.created_at`) the list can be narrowed by
     /// year, month and day (the date hierarchy).
     pub date_hierarchy: Option<&'static str>,
+    /// SQL giving the object's public page path (`'/courses/' || courses.slug`), NULL when it
+    /// has none now (a draft): the change page links to it ("사이트에서 보기").
+    pub site_url: Option<&'static str>,
     /// How the form groups `fields`; empty: one group.
     pub sections: &'static [Section],
     pub readonly: &'static [Column],
@@ -317,6 +320,7 @@ impl ModelAdmin {
         fields: &[],
         sections: &[],
         date_hierarchy: None,
+        site_url: None,
         readonly: &[],
         m2m: &[],
         inlines: &[],

@@ -448,6 +448,24 @@ pub fn set_m2m(
 }
 
 /// The history entries between two sets of field values.
+/// The object's public page path (`ModelAdmin::site_url`), when it has one now. Only a
+/// site-relative path is returned.
+pub fn site_url(conn: &Connection, m: &ModelAdmin, id: i64) -> rusqlite::Result<Option<String>> {
+    let Some(expr) = m.site_url else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT {expr} FROM {} {} WHERE {}.id = ?1",
+        m.table, m.joins, m.table
+    );
+    let path: Option<String> = conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(path.filter(|p| p.starts_with('/') && !p.starts_with("//")))
+}
+
 pub fn diff(m: &ModelAdmin, old: &[Value], new: &[(&'static str, Value)]) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, v) in new {

@@ -531,3 +531,37 @@ async fn the_date_hierarchy_narrows_by_korean_year_month_and_day() {
     let (_, categories) = page(&client, &app, "/admin/category").await;
     assert!(!categories.contains("date-hierarchy"));
 }
+
+#[tokio::test]
+async fn objects_with_a_public_page_link_to_it_and_drafts_do_not() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let client = superuser(&app).await;
+    let link = |html: &str| -> Option<String> {
+        let at = html.find(">사이트에서 보기</a>")?;
+        let head = &html[..at];
+        let href = head.rfind("href=\"")? + 6;
+        Some(head[href..].split('"').next()?.replace("&#x2f;", "/"))
+    };
+    let (_, course) = page(&client, &app, &format!("/admin/course/{}", ids.growth)).await;
+    let path = link(&course).expect("a published course links to its page");
+    assert_eq!(path, "/courses/growth-marketing");
+    assert_eq!(app.get(&path).await.status(), 200);
+    let (_, draft) = page(&client, &app, &format!("/admin/course/{}", ids.draft)).await;
+    assert_eq!(link(&draft), None, "a draft has no public page");
+    let lesson = scalar(
+        &app,
+        &format!(
+            "SELECT id FROM lessons WHERE course_id = {} ORDER BY position LIMIT 1",
+            ids.growth
+        ),
+    );
+    let (_, lesson_page) = page(&client, &app, &format!("/admin/lesson/{lesson}")).await;
+    assert_eq!(
+        link(&lesson_page).as_deref(),
+        Some("/courses/growth-marketing/lessons/1")
+    );
+    let (_, category) = page(&client, &app, &format!("/admin/category/{}", ids.marketing)).await;
+    let path = link(&category).expect("a category links to the filtered catalog");
+    assert_eq!(app.get(&path).await.status(), 200);
+}

@@ -20,6 +20,7 @@ pub static CATEGORY: ModelAdmin = ModelAdmin {
     label: l("분야", "category"),
     plural: l("분야", "Categories"),
     repr: "categories.name",
+    site_url: Some("'/courses?category=' || categories.slug"),
     columns: &[
         col("name", l("이름", "Name"), "categories.name", Text),
         col(
@@ -78,6 +79,7 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     label: l("강의", "course"),
     plural: l("강의", "Courses"),
     repr: "courses.title",
+    site_url: Some("CASE WHEN courses.status = 'published' THEN '/courses/' || courses.slug END"),
     joins: "LEFT JOIN categories cat ON cat.id = courses.category_id \
             LEFT JOIN users ins ON ins.id = courses.instructor_id",
     columns: &[
@@ -249,6 +251,7 @@ pub static LESSON: ModelAdmin = ModelAdmin {
     label: l("수업", "lesson"),
     plural: l("수업", "Lessons"),
     repr: "lessons.title",
+    site_url: Some("CASE WHEN c.status = 'published' THEN '/courses/' || c.slug || '/lessons/' || lessons.position END"),
     joins: "LEFT JOIN courses c ON c.id = lessons.course_id",
     columns: &[
         col("title", l("제목", "Title"), "lessons.title", Text),

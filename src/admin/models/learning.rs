@@ -163,6 +163,7 @@ pub static QUESTION: ModelAdmin = ModelAdmin {
     label: l("질문", "question"),
     plural: l("질문", "Questions"),
     repr: "questions.title",
+    site_url: Some("CASE WHEN questions.is_hidden = 0 AND c.status = 'published' THEN '/questions/' || questions.id END"),
     joins: "LEFT JOIN courses c ON c.id = questions.course_id \
             LEFT JOIN users u ON u.id = questions.user_id",
     columns: &[
@@ -274,6 +275,7 @@ pub static ANSWER: ModelAdmin = ModelAdmin {
     label: l("답변", "answer"),
     plural: l("답변", "Answers"),
     repr: "'#' || answers.id",
+    site_url: Some("CASE WHEN answers.is_hidden = 0 AND q.is_hidden = 0 THEN '/questions/' || answers.question_id END"),
     joins: "LEFT JOIN questions q ON q.id = answers.question_id \
             LEFT JOIN users u ON u.id = answers.user_id",
     columns: &[
@@ -349,6 +351,7 @@ pub static NOTICE: ModelAdmin = ModelAdmin {
     label: l("공지", "notice"),
     plural: l("공지", "Notices"),
     repr: "notices.title",
+    site_url: Some("CASE WHEN c.status = 'published' THEN '/courses/' || c.slug END"),
     joins: "LEFT JOIN courses c ON c.id = notices.course_id",
     columns: &[
         col("id", l("번호", "ID"), "notices.id", Number),

@@ -27,6 +27,7 @@ pub static REVIEW: ModelAdmin = ModelAdmin {
     label: l("수강평", "review"),
     plural: l("수강평", "Reviews"),
     repr: "'#' || reviews.id",
+    site_url: Some("CASE WHEN c.status = 'published' THEN '/courses/' || c.slug END"),
     joins: "LEFT JOIN courses c ON c.id = reviews.course_id \
             LEFT JOIN users u ON u.id = reviews.user_id",
     columns: &[
@@ -118,6 +119,7 @@ pub static CERTIFICATE: ModelAdmin = ModelAdmin {
     plural: l("수료증", "Certificates"),
     repr: "certificates.learner_name || ' · ' || certificates.course_title \
            || ' (' || certificates.code || ')'",
+    site_url: Some("'/certificates/' || certificates.code"),
     joins: "LEFT JOIN users u ON u.id = certificates.user_id",
     columns: CERTIFICATE_COLUMNS,
     search: &[

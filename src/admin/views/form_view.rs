@@ -375,6 +375,10 @@ pub fn build(
         password_min => state.config.auth.password_min_length,
         post_url => match id { Some(_) => model_url("admin_change", m, id), None => model_url("admin_add", m, None) },
         history_url => id.map(|_| model_url("admin_history", m, id)),
+        site_url => match object {
+            Some(o) => store::site_url(conn, m, o.id)?,
+            None => None,
+        },
         delete_url => id.filter(|_| row_writable && ctx.can(m, Action::Delete)).map(|_| model_url("admin_delete", m, id)),
         password_url => id.filter(|_| row_writable && m.password && ctx.can(m, Action::Change)).map(|_| model_url("admin_password", m, id)),
         preview_url => url("admin_preview", &[]),

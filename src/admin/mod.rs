@@ -17,6 +17,7 @@ pub mod dates;
 pub mod forms;
 pub mod funnel;
 pub mod history;
+pub mod import;
 pub mod models;
 pub mod query;
 pub mod registry;
@@ -57,6 +58,14 @@ pub fn routes(route: Route) -> Route {
         )
         .at(pattern("admin_add"), get(edit::add_form).post(edit::add))
         .at(pattern("admin_export"), get(list::export_csv))
+        .at(
+            pattern("admin_import"),
+            get(views::import::import_form).post(views::import::import_preview),
+        )
+        .at(
+            pattern("admin_import_confirm"),
+            post(views::import::import_confirm),
+        )
         .at(pattern("admin_autocomplete"), get(extras::autocomplete))
         .at(
             pattern("admin_change"),

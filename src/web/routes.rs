@@ -57,6 +57,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("admin_list", "/admin/:model"),
     ("admin_add", "/admin/:model/add"),
     ("admin_export", "/admin/:model/export.csv"),
+    ("admin_import", "/admin/:model/import"),
+    ("admin_import_confirm", "/admin/:model/import/confirm"),
     ("admin_autocomplete", "/admin/:model/autocomplete"),
     ("admin_change", "/admin/:model/:id"),
     ("admin_delete", "/admin/:model/:id/delete"),

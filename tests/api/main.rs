@@ -10,6 +10,7 @@ mod admin_certificates;
 mod admin_dashboard;
 mod admin_failures;
 mod admin_forms;
+mod admin_import;
 mod admin_learning;
 mod admin_lists;
 mod admin_mfa;

@@ -269,6 +269,20 @@ async function main() {
     await page.locator(".result-count").waitFor();
     assert.equal(await page.locator(".page-head .btn--primary").count(), 0);
 
+    step("import categories from CSV: a dry run first, then the import");
+    await page.goto(`${base}/admin/category`);
+    await Promise.all([page.waitForURL(/\/import$/), page.click("a:text('CSV 가져오기')")]);
+    await page.setInputFiles("#import_file", {
+      name: "categories.csv", mimeType: "text/csv",
+      buffer: Buffer.from("이름,영문 이름,슬러그,순서\n브라우저 분야,Browser field,browser-field,99\n", "utf8"),
+    });
+    await Promise.all([page.waitForLoadState("load"), page.click("button:text('미리 보기')")]);
+    await page.locator(".import-counts", { hasText: "추가 1건" }).waitFor();
+    await audit("import-preview");
+    await Promise.all([page.waitForURL(`${base}/admin/category`), page.click("button:text('가져오기 실행')")]);
+    await page.locator(".alert--success", { hasText: "추가 1건" }).waitFor();
+    await page.getByRole("link", { name: "브라우저 분야" }).waitFor();
+
     step("the dashboard's progress charts read without JS: a description and a table behind a toggle");
     await page.goto(`${base}/admin`);
     await page.locator("svg[aria-labelledby='funnel-svg-title funnel-svg-desc'] rect").first().waitFor();

@@ -226,6 +226,9 @@ pub async fn changelist(
         show_all_url => (!show_all && count <= SHOW_ALL_MAX && num_pages > 1).then(|| q.with(m, |x| x.all = true)),
         showing_all => show_all,
         csv_url => format!("{}{}", model_url("admin_export", m, None), q.with(m, |_| {})),
+        import_url => (crate::admin::import::importable(m)
+            && (ctx.can(m, Action::Add) || ctx.can(m, Action::Change)))
+            .then(|| model_url("admin_import", m, None)),
         actions,
         query => q.to_query(m),
     };

@@ -13,6 +13,7 @@ pub mod edit;
 pub mod extras;
 pub mod fk_filter;
 pub mod form_view;
+pub mod import;
 pub mod index;
 pub mod list;
 pub mod mfa;

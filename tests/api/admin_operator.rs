@@ -427,7 +427,7 @@ async fn the_instructor_is_shown_by_name_linked_for_those_who_may_see_users() {
 #[tokio::test]
 async fn the_course_form_comes_in_sections_with_its_save_bar() {
     let app = spawn_app().await;
-    small_catalog(&app);
+    let ids = small_catalog(&app);
     let client = superuser(&app).await;
     let (_, form) = page(&client, &app, "/admin/course/add").await;
     let at = |needle: &str| {
@@ -453,6 +453,16 @@ async fn the_course_form_comes_in_sections_with_its_save_bar() {
             "{button} in the save bar"
         );
     }
+    // Each inline lesson opens in its own page (the roomy editor with its preview).
+    let (_, change) = page(&client, &app, &format!("/admin/course/{}", ids.growth)).await;
+    let lesson = scalar(
+        &app,
+        &format!(
+            "SELECT id FROM lessons WHERE course_id = {} ORDER BY position LIMIT 1",
+            ids.growth
+        ),
+    );
+    assert!(change.contains(&format!("href=\"/admin/lesson/{lesson}\">열기</a>")));
     // A model without sections is one untitled group, as before.
     let (_, category) = page(&client, &app, "/admin/category/add").await;
     assert!(!category.contains("form-section__title"));

@@ -306,7 +306,13 @@ pub fn build(
                 .order
                 .and_then(|o| fs.raw.get(&format!("{prefix}{o}")).cloned())
                 .unwrap_or_else(|| (i + 1).to_string());
-            rows.push(context! { index => i, prefix, id, delete, fields => cells, order_value });
+            // The row's own page: the roomy editor with its live preview.
+            let edit_url = id
+                .filter(|_| ctx.can(child, Action::View))
+                .map(|rid| super::link(model_url("admin_change", child, Some(rid))));
+            rows.push(
+                context! { index => i, prefix, id, delete, fields => cells, order_value, edit_url },
+            );
         }
         let mut template_fields = Vec::new();
         for f in &fields_of {

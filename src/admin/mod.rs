@@ -34,10 +34,8 @@ use crate::web::routes::pattern;
 
 /// Proves every registration against the migrated schema; start-up stops on a bad one.
 pub fn check(db: &Db) -> Result<(), String> {
-    db.read(|c| -> Result<(), crate::db::DbError> {
-        boot_check::check_all(c, models::REGISTRY).map_err(crate::db::DbError::Join)
-    })
-    .map_err(|e| e.to_string())
+    db.read(|c| Ok::<_, crate::db::DbError>(boot_check::check_all(c, models::REGISTRY)))
+        .map_err(|e| e.to_string())?
 }
 
 /// The admin's routes, mounted by the server under their named patterns.

@@ -32,9 +32,6 @@ pub enum AdminError {
     /// Rows that may not be deleted hold on to the object.
     #[error("protected")]
     Protected,
-    /// No password-hashing slot came free in time: 503 with `Retry-After`, like a busy database.
-    #[error("busy")]
-    Busy,
     /// A file could not be stored (uploads); the cause is logged.
     #[error("storage: {0}")]
     Storage(#[from] std::io::Error),
@@ -55,7 +52,8 @@ impl From<crate::accounts::AccountError> for AdminError {
             A::Invalid(f) | A::Conflict(f) => AdminError::Invalid(f),
             A::NotFound => AdminError::NotFound,
             A::Db(d) => AdminError::Db(d),
-            A::Busy | A::Throttled { .. } | A::ProviderUnavailable => AdminError::Busy,
+            A::Busy | A::Throttled { .. } => AdminError::Db(DbError::Unavailable("busy")),
+            A::ProviderUnavailable => AdminError::Db(DbError::Unavailable("sign-in provider")),
             A::InvalidCredentials | A::Inactive => AdminError::Forbidden,
         }
     }

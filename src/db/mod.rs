@@ -49,6 +49,11 @@ pub enum DbError {
         name: String,
         source: rusqlite::Error,
     },
+    /// A bounded resource other than the database stayed busy (the password-hashing pool, a
+    /// sign-in provider): nothing was done; like a locked database it is a 503 everywhere.
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
+    /// A blocking task panicked or was cancelled.
     #[error("background task failed: {0}")]
     Join(String),
 }
@@ -64,7 +69,7 @@ impl DbError {
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ),
-            DbError::Pool(_) => true,
+            DbError::Pool(_) | DbError::Unavailable(_) => true,
             _ => false,
         }
     }

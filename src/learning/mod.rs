@@ -57,7 +57,18 @@ impl From<AccountError> for LearningError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Db(db) => LearningError::Db(db),
-            other => LearningError::Db(DbError::Join(other.to_string())),
+            AccountError::Invalid(f) => LearningError::Invalid(f),
+            AccountError::Conflict(f) => LearningError::Conflict(f),
+            AccountError::NotFound => LearningError::NotFound,
+            AccountError::InvalidCredentials | AccountError::Inactive => {
+                LearningError::forbidden("not_allowed", "This account may not do this.")
+            }
+            AccountError::Busy | AccountError::Throttled { .. } => {
+                LearningError::Db(DbError::Unavailable("busy"))
+            }
+            AccountError::ProviderUnavailable => {
+                LearningError::Db(DbError::Unavailable("sign-in provider"))
+            }
         }
     }
 }

@@ -156,14 +156,11 @@ async fn new_password(
         form.get("email").unwrap_or(""),
         form.get("display_name").unwrap_or(""),
     ) {
-        Ok(p) if errors.is_empty() => Ok(Some(
-            state
-                .accounts
-                .hashes
-                .hash(p)
-                .await
-                .map_err(|_| AdminError::Busy)?,
-        )),
+        Ok(p) if errors.is_empty() => {
+            Ok(Some(state.accounts.hashes.hash(p).await.map_err(|_| {
+                AdminError::Db(crate::db::DbError::Unavailable("password hashing"))
+            })?))
+        }
         Ok(_) => Ok(None),
         Err(e) => {
             errors.merge(e);

@@ -252,7 +252,8 @@ pub async fn password_set(
         }
     };
     let Ok(hash) = state.accounts.hashes.hash(password).await else {
-        return error_page(&state, req, &ctx, AdminError::Busy);
+        let busy = AdminError::Db(crate::db::DbError::Unavailable("password hashing"));
+        return error_page(&state, req, &ctx, busy);
     };
     let (user, tid, repr) = (ctx.user.clone(), target.id, target.email.clone());
     let done = write(&state, move |tx| -> Result<(), AdminError> {

@@ -358,7 +358,6 @@ fn error_response(state: &AppState, req: &Request, lang: Lang, e: AdminError) ->
         AdminError::Conflict => (StatusCode::CONFLICT, "admin.conflict"),
         AdminError::Protected => (StatusCode::CONFLICT, "admin.protected"),
         AdminError::Invalid(_) => (StatusCode::BAD_REQUEST, "error.bad_request"),
-        AdminError::Busy => return unavailable(state, req, lang),
         AdminError::Db(err) if err.is_unavailable() => {
             tracing::warn!(error = %err, "database unavailable; answered 503");
             return unavailable(state, req, lang);

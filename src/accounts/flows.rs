@@ -79,6 +79,9 @@ fn required<'a>(
     }
 }
 
+/// Days an invitation link (an imported account's first password) stays valid.
+pub const INVITE_TTL_DAYS: i64 = 7;
+
 impl Accounts {
     pub fn new(
         db: Db,
@@ -493,9 +496,28 @@ impl Accounts {
         };
         let found = self.db.read(|c| users::find_for_login(c, email.as_str()))?;
         Ok(found.and_then(|(user, hash)| {
-            let usable = !hash.starts_with('!');
+            let usable = !hash.starts_with('!') || hash == users::IMPORTED_PASSWORD;
             (user.is_active && usable).then(|| {
                 let expires = now() + self.auth.reset_ttl_minutes as i64 * 60;
+                let token = reset::make_token(&self.key, &user, &hash, expires);
+                (user, token)
+            })
+        }))
+    }
+
+    /// A set-your-password link for an account made by someone else (an operator's CSV
+    /// import): the same signed link as a reset, valid `INVITE_TTL_DAYS`, for an active account
+    /// that has no password yet (`users::IMPORTED_PASSWORD`). Nothing is stored; the link dies
+    /// once a password is set.
+    pub fn invitation(&self, user_id: i64) -> Result<Option<(User, String)>, AccountError> {
+        let found = self.db.read(|c| -> Result<_, AccountError> {
+            let user = users::get_user(c, user_id)?;
+            let hash = users::password_hash_of(c, user_id)?;
+            Ok(user.zip(hash))
+        })?;
+        Ok(found.and_then(|(user, hash)| {
+            (user.is_active && hash == users::IMPORTED_PASSWORD).then(|| {
+                let expires = now() + INVITE_TTL_DAYS * 86_400;
                 let token = reset::make_token(&self.key, &user, &hash, expires);
                 (user, token)
             })

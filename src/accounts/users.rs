@@ -268,6 +268,10 @@ pub fn set_display_name(
     Ok(())
 }
 
+/// The password an imported account starts with: unusable for logging in, but — unlike other
+/// unusable passwords — it may be replaced through a reset or invitation link.
+pub const IMPORTED_PASSWORD: &str = "!imported";
+
 /// The one way a password is set anywhere (account page, reset link, admin, CLI): the new hash,
 /// and every session and API token of the account ended, in the caller's transaction.
 pub fn replace_password(conn: &Connection, id: i64, hash: &str) -> Result<(), AccountError> {

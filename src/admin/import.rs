@@ -6,6 +6,9 @@
 //! every bad row is reported with its row number and field. The dry run rolls the transaction
 //! back; the confirmed run commits it only when no row failed.
 //!
+//! Accounts (the user model) come in without passwords: each new one gets an unusable password
+//! and, once the import is committed, an e-mailed link to set their own.
+//!
 //! A cell that reads as the object's current value in the export (`공개`, `김민지`, a Korean
 //! date) is no change; a new value is typed as the form takes it (a choice by its value or
 //! label, a related row by its id or its name, `예`/`아니요`, `2026-03-01T09:30`).
@@ -367,12 +370,16 @@ pub fn run(
                 continue;
             }
         }
+        // A new account gets no password from a file: an unusable one, and the person sets
+        // their own from the invitation mailed after the import (`Accounts::invitation`).
+        let password_hash = (m.password && id.is_none())
+            .then(|| crate::accounts::users::IMPORTED_PASSWORD.to_owned());
         let sub = Submission {
             values,
             m2m: Vec::new(),
             inlines: Vec::new(),
             fingerprint: None,
-            password_hash: None,
+            password_hash,
         };
         conn.execute_batch("SAVEPOINT import_row")?;
         let outcome = match save(conn, m, who.user, who.owner, id, &sub) {
@@ -395,7 +402,8 @@ pub fn run(
     Ok(report)
 }
 
-/// Whether `m` can be imported at all: it has fields, and passwords are not set from files.
+/// Whether `m` can be imported at all: it has fields and is added or changed. Accounts are
+/// imported without passwords (see `run`).
 pub fn importable(m: &ModelAdmin) -> bool {
-    !m.fields.is_empty() && !m.password && (m.allows(Action::Add) || m.allows(Action::Change))
+    !m.fields.is_empty() && (m.allows(Action::Add) || m.allows(Action::Change))
 }

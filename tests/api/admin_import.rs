@@ -242,7 +242,75 @@ async fn excel_cp949_files_are_read_and_rights_are_per_row() {
     let (status, html) = preview(&editor, &app, "course", file).await;
     assert_eq!(status, 200);
     assert_eq!(counts(&html), "추가 0건, 변경 1건, 변경 없음 0건, 오류 1건");
-    // Users are not imported (passwords do not come from files).
-    let (status, _) = page(&client, &app, "/admin/user/import").await;
-    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn imported_accounts_get_no_password_but_an_invitation_to_set_one() {
+    let app = spawn_app().await;
+    small_catalog(&app);
+    let client = superuser(&app).await;
+    let file = csv_of(&[
+        vec!["이메일", "이름", "password_hash"],
+        vec!["newbie@example.kr", "새내기", "$argon2id$planted"],
+        vec!["second@example.kr", "두 번째", ""],
+    ]);
+    let (_, html) = preview(&client, &app, "user", file.clone()).await;
+    assert_eq!(counts(&html), "추가 2건, 변경 0건, 변경 없음 0건, 오류 0건");
+    assert!(
+        html.contains("password_hash"),
+        "a password column is ignored, and said so"
+    );
+    let mails = app.state.mailer.outbox().len();
+    let (status, body, _) = post(
+        &client,
+        &app,
+        "/admin/user/import",
+        "/admin/user/import/confirm",
+        &[("csv", String::from_utf8(file).unwrap().as_str())],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(
+        text(&app, "SELECT group_concat(password_hash, '|') FROM users WHERE email IN ('newbie@example.kr', 'second@example.kr')"),
+        "!imported|!imported",
+        "no password from the file"
+    );
+    // Logging in is impossible until the person sets a password from the mailed link.
+    let (status, _, _) = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"email": "newbie@example.kr", "password": "$argon2id$planted"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let outbox = app.state.mailer.outbox();
+    assert_eq!(outbox.len() - mails, 2, "one invitation each");
+    let mail = outbox.iter().find(|m| m.to == "newbie@example.kr").unwrap();
+    assert!(mail.subject.contains("비밀번호를 정해 주세요") && mail.body.contains("7일"));
+    let start = mail.body.find(&app.base).expect("an absolute link");
+    let link = mail.body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches(&app.base)
+        .to_owned();
+    let anon = app.browser();
+    let (_, form) = page(&anon, &app, &link).await;
+    let resp = anon
+        .post(app.url(&link))
+        .form(&[
+            ("new_password1", "바다 건너 부는 바람과 등대 2026"),
+            ("new_password2", "바다 건너 부는 바람과 등대 2026"),
+            ("csrf_token", csrf_of(&form).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let (status, _, _) = app
+        .post_json("/api/v1/auth/login", None, serde_json::json!({"email": "newbie@example.kr", "password": "바다 건너 부는 바람과 등대 2026"}))
+        .await;
+    assert_eq!(status, 200, "the person's own password works");
+    assert_eq!(page(&anon, &app, &link).await.0, 404, "the link works once");
 }

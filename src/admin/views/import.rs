@@ -276,6 +276,42 @@ pub async fn import_preview(
     }
 }
 
+/// Mails each account the import created a link to set its password (in Korean: the people
+/// are Korean learners; the page they open follows their own language choice).
+fn invite(state: &AppState, req: &Request, report: &Report) {
+    let catalogs = &state.catalogs;
+    let lang = crate::web::i18n::Lang::Ko;
+    for row in &report.rows {
+        let Outcome::Added(id) = row.outcome else {
+            continue;
+        };
+        match state.accounts.invitation(id) {
+            Ok(Some((user, token))) => {
+                let path = crate::web::routes::url_for(
+                    "password_reset_confirm",
+                    &[("uid", &user.id.to_string()), ("token", &token)],
+                )
+                .unwrap_or_default();
+                let body = catalogs
+                    .get(lang, "mail.invite_body")
+                    .replace("{name}", &user.display_name)
+                    .replace("{url}", &format!("{}{path}", state.base_url(req)))
+                    .replace(
+                        "{days}",
+                        &crate::accounts::flows::INVITE_TTL_DAYS.to_string(),
+                    );
+                state.mailer.send(crate::mail::Mail {
+                    to: user.email.clone(),
+                    subject: catalogs.get(lang, "mail.invite_subject").to_owned(),
+                    body,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, user = id, "an invitation could not be made"),
+        }
+    }
+}
+
 #[handler]
 pub async fn import_confirm(
     req: &Request,
@@ -290,6 +326,9 @@ pub async fn import_confirm(
     let text = form.get("csv").unwrap_or("").to_owned();
     match run(&state, &ctx, m, text.clone(), true).await {
         Ok((report, true)) => {
+            if m.password {
+                invite(&state, req, &report);
+            }
             let added = report.count(|o| matches!(o, Outcome::Added(_)));
             let changed = report.count(|o| matches!(o, Outcome::Changed(..)));
             flash_with(

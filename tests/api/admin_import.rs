@@ -68,6 +68,44 @@ async fn an_exported_file_imports_back_unchanged() {
 }
 
 #[tokio::test]
+async fn every_importable_models_export_imports_back_unchanged() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    crate::helpers::people(&app, &ids);
+    app.exec(|tx| {
+        tx.execute_batch(&format!(
+            "INSERT INTO questions (course_id, user_id, title, body) VALUES ({g}, {k}, '환불 되나요?', '본문');
+             INSERT INTO answers (question_id, user_id, body) VALUES (last_insert_rowid(), {k}, '네');
+             INSERT INTO notices (course_id, author_id, title, body) VALUES ({g}, {k}, '공지', '내용');
+             INSERT INTO reviews (course_id, user_id, rating, body) VALUES ({g}, {l}, 5, '좋아요');",
+            g = ids.growth,
+            k = ids.kim,
+            l = ids.lee
+        ))
+    });
+    let client = superuser(&app).await;
+    let mut checked = 0;
+    for model in hancup::admin::models::REGISTRY
+        .iter()
+        .filter(|m| hancup::admin::import::importable(m))
+    {
+        let (_, exported) = page(&client, &app, &format!("/admin/{}/export.csv", model.key)).await;
+        let rows = exported.lines().count() - 1;
+        assert!(rows > 0, "{}: the fixture has rows", model.key);
+        let (status, html) = preview(&client, &app, model.key, exported.into_bytes()).await;
+        assert_eq!(status, 200, "{}: {html}", model.key);
+        assert_eq!(
+            counts(&html),
+            format!("추가 0건, 변경 0건, 변경 없음 {rows}건, 오류 0건"),
+            "{}",
+            model.key
+        );
+        checked += 1;
+    }
+    assert!(checked >= 9, "{checked} models");
+}
+
+#[tokio::test]
 async fn an_edited_file_is_previewed_then_committed_in_one_transaction() {
     let app = spawn_app().await;
     let ids = small_catalog(&app);

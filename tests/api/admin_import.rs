@@ -3,9 +3,9 @@
 //! nothing written, then committed in one transaction with its history; Korean Excel's CP949
 //! is read; a confirm that no longer holds writes nothing.
 
-use crate::admin_support::{grant, post, scalar, superuser, text, user_with_password};
+use crate::admin_support::{grant, scalar, superuser, text, user_with_password};
 use crate::browser::{csrf_of, page};
-use crate::helpers::{small_catalog, spawn_app, TestApp};
+use crate::helpers::{small_catalog, spawn_app, spawn_with, TestApp};
 
 /// Uploads `bytes` as the file of `/admin/<model>/import`: (status, page).
 async fn preview(
@@ -33,6 +33,31 @@ async fn preview(
         .await
         .unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Confirms the previewed `text` as the page's form does (multipart): (status, page, location).
+async fn confirm(
+    client: &reqwest::Client,
+    app: &TestApp,
+    model: &str,
+    text: &str,
+) -> (u16, String, Option<String>) {
+    let (_, html) = page(client, app, &format!("/admin/{model}/import")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf_of(&html))
+        .text("csv", text.to_owned());
+    let resp = client
+        .post(app.url(&format!("/admin/{model}/import/confirm")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, resp.text().await.unwrap(), location)
 }
 
 fn counts(html: &str) -> String {
@@ -181,14 +206,7 @@ async fn an_edited_file_is_previewed_then_committed_in_one_transaction() {
     let (_, html) = preview(&client, &app, "course", file.clone()).await;
     assert_eq!(counts(&html), "추가 1건, 변경 1건, 변경 없음 0건, 오류 0건");
     let text_csv = String::from_utf8(file).unwrap();
-    let (status, body, location) = post(
-        &client,
-        &app,
-        "/admin/course/import",
-        "/admin/course/import/confirm",
-        &[("csv", text_csv.as_str())],
-    )
-    .await;
+    let (status, body, location) = confirm(&client, &app, "course", &text_csv).await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(location.as_deref(), Some("/admin/course"));
     assert_eq!(
@@ -211,14 +229,7 @@ async fn an_edited_file_is_previewed_then_committed_in_one_transaction() {
         "one history entry per written row"
     );
     // The same confirm again: the slug is taken now, so the whole file is refused, unwritten.
-    let (status, body, _) = post(
-        &client,
-        &app,
-        "/admin/course/import",
-        "/admin/course/import/confirm",
-        &[("csv", text_csv.as_str())],
-    )
-    .await;
+    let (status, body, _) = confirm(&client, &app, "course", &text_csv).await;
     assert_eq!(status, 409, "{body}");
     assert!(
         body.contains("이미 쓰이고 있는 값입니다"),
@@ -299,14 +310,7 @@ async fn imported_accounts_get_no_password_but_an_invitation_to_set_one() {
         "a password column is ignored, and said so"
     );
     let mails = app.state.mailer.outbox().len();
-    let (status, body, _) = post(
-        &client,
-        &app,
-        "/admin/user/import",
-        "/admin/user/import/confirm",
-        &[("csv", String::from_utf8(file).unwrap().as_str())],
-    )
-    .await;
+    let (status, body, _) = confirm(&client, &app, "user", &String::from_utf8(file).unwrap()).await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(
         text(&app, "SELECT group_concat(password_hash, '|') FROM users WHERE email IN ('newbie@example.kr', 'second@example.kr')"),
@@ -351,4 +355,59 @@ async fn imported_accounts_get_no_password_but_an_invitation_to_set_one() {
         .await;
     assert_eq!(status, 200, "the person's own password works");
     assert_eq!(page(&anon, &app, &link).await.0, 404, "the link works once");
+}
+
+#[tokio::test]
+async fn a_korean_file_near_the_upload_limit_is_confirmed_whole() {
+    // URL-encoded, Korean text triples; the confirm form is multipart so it does not.
+    let app = spawn_with(|c| {
+        c.media.max_upload_bytes = 60_000;
+        c.server.max_body_bytes = 65_536;
+    })
+    .await;
+    small_catalog(&app);
+    let client = superuser(&app).await;
+    let mut rows = vec![vec![
+        "이름".to_owned(),
+        "영문 이름".to_owned(),
+        "슬러그".to_owned(),
+        "순서".to_owned(),
+    ]];
+    for i in 0..640 {
+        rows.push(vec![
+            format!("한국어로 지은 꽤 긴 분야 이름입니다 정말로 {i}"),
+            format!("Field {i}"),
+            format!("field-{i}"),
+            i.to_string(),
+        ]);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    let file = w.into_inner().unwrap();
+    let encoded: usize = url::form_urlencoded::byte_serialize(&file)
+        .map(str::len)
+        .sum();
+    assert!(
+        // The admin's body limit: the upload size and 64 KiB for the rest of the form.
+        file.len() < 60_000 && encoded > 60_000 + 64 * 1024,
+        "{} bytes, {encoded} URL-encoded: past the admin's body limit only when encoded",
+        file.len()
+    );
+    let (_, html) = preview(&client, &app, "category", file.clone()).await;
+    assert_eq!(
+        counts(&html),
+        "추가 640건, 변경 0건, 변경 없음 0건, 오류 0건"
+    );
+    let (status, body, _) =
+        confirm(&client, &app, "category", &String::from_utf8(file).unwrap()).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM categories WHERE slug LIKE 'field-%'"
+        ),
+        640
+    );
 }

@@ -13,7 +13,6 @@ use super::edit::{gate_model as gate, model_context};
 use super::{error_page, flash_with, model_url, redirect, render, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::admin::changes;
-use crate::admin::forms::AdminForm;
 use crate::admin::import::{self, Importer, Outcome, Report};
 use crate::admin::registry::ModelAdmin;
 use crate::admin::save::editable_fields;
@@ -208,6 +207,35 @@ async fn run(
     }
 }
 
+/// Reads a multipart form whose CSRF token comes before the part `name` (the upload, or the
+/// confirmed file's text): the part's bytes, or the page that refuses the request.
+async fn read_part(
+    req: &Request,
+    state: &AppState,
+    multipart: &mut Multipart,
+    name: &str,
+) -> Result<Option<Vec<u8>>, Response> {
+    let (mut token, mut body) = (None, None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(part)) => match part.name() {
+                Some(csrf::FORM_FIELD) => token = part.text().await.ok(),
+                Some(n) if n == name && !csrf::verify(req, state, token.as_deref()) => {
+                    return Err(super::csrf_failure(req, state));
+                }
+                Some(n) if n == name => body = part.bytes().await.ok(),
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => return Ok(None),
+        }
+    }
+    if !csrf::verify(req, state, token.as_deref()) {
+        return Err(super::csrf_failure(req, state));
+    }
+    Ok(body.filter(|b| !b.is_empty()))
+}
+
 #[handler]
 pub async fn import_preview(
     req: &Request,
@@ -219,38 +247,22 @@ pub async fn import_preview(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let (mut token, mut file) = (None, None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(part)) => match part.name() {
-                Some(csrf::FORM_FIELD) => token = part.text().await.ok(),
-                Some("file") if !csrf::verify(req, &state, token.as_deref()) => {
-                    return super::csrf_failure(req, &state);
-                }
-                Some("file") => file = part.bytes().await.ok(),
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                file = None;
-                break;
-            }
+    let bytes = match read_part(req, &state, &mut multipart, "file").await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            let errors =
+                FieldErrors::single("file", FieldError::new("required", "Choose a CSV file."));
+            return page(
+                &state,
+                &ctx,
+                m,
+                None,
+                None,
+                &errors,
+                StatusCode::BAD_REQUEST,
+            );
         }
-    }
-    if !csrf::verify(req, &state, token.as_deref()) {
-        return super::csrf_failure(req, &state);
-    }
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        let errors = FieldErrors::single("file", FieldError::new("required", "Choose a CSV file."));
-        return page(
-            &state,
-            &ctx,
-            m,
-            None,
-            None,
-            &errors,
-            StatusCode::BAD_REQUEST,
-        );
+        Err(r) => return r,
     };
     let text = import::decode(&bytes);
     match run(&state, &ctx, m, text.clone(), false).await {
@@ -312,18 +324,23 @@ fn invite(state: &AppState, req: &Request, report: &Report) {
     }
 }
 
+/// The confirm form is multipart too: the file's text travels as it is, not tripled by URL
+/// encoding (Korean text would outgrow the admin's body limit).
 #[handler]
 pub async fn import_confirm(
     req: &Request,
     state: Data<&AppState>,
     Path(key): Path<String>,
-    form: AdminForm,
+    mut multipart: Multipart,
 ) -> Response {
     let (ctx, m) = match gate_import(req, &state, &key) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let text = form.get("csv").unwrap_or("").to_owned();
+    let text = match read_part(req, &state, &mut multipart, "csv").await {
+        Ok(b) => String::from_utf8(b.unwrap_or_default()).unwrap_or_default(),
+        Err(r) => return r,
+    };
     match run(&state, &ctx, m, text.clone(), true).await {
         Ok((report, true)) => {
             if m.password {

@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod password;
 pub mod perms;
 pub mod reset;
+pub mod reset_flows;
 pub mod sessions;
 pub mod social;
 pub mod throttle;

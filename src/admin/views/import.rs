@@ -310,7 +310,7 @@ fn invite(state: &AppState, req: &Request, report: &Report) {
                     .replace("{url}", &format!("{}{path}", state.base_url(req)))
                     .replace(
                         "{days}",
-                        &crate::accounts::flows::INVITE_TTL_DAYS.to_string(),
+                        &crate::accounts::reset_flows::INVITE_TTL_DAYS.to_string(),
                     );
                 state.mailer.send(crate::mail::Mail {
                     to: user.email.clone(),

@@ -36,6 +36,8 @@ pub struct HashPool {
     /// Callers waiting for a free thread now, and those refused with `Busy` so far (metrics).
     waiting: Arc<AtomicUsize>,
     refused: Arc<AtomicUsize>,
+    /// Hashes and verifications finished so far (tests prove every login path pays one).
+    finished: Arc<AtomicUsize>,
 }
 
 impl HashPool {
@@ -66,6 +68,7 @@ impl HashPool {
             peak: Arc::new(AtomicUsize::new(0)),
             waiting: Arc::new(AtomicUsize::new(0)),
             refused: Arc::new(AtomicUsize::new(0)),
+            finished: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -84,13 +87,18 @@ impl HashPool {
             self.refused.fetch_add(1, Ordering::SeqCst);
             return Err(Busy);
         };
-        let (running, peak) = (self.running.clone(), self.peak.clone());
+        let (running, peak, finished) = (
+            self.running.clone(),
+            self.peak.clone(),
+            self.finished.clone(),
+        );
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
             let value = job();
             running.fetch_sub(1, Ordering::SeqCst);
+            finished.fetch_add(1, Ordering::SeqCst);
             drop(permit);
             let _ = done.send(value); // the caller may have gone away
         });
@@ -126,6 +134,11 @@ impl HashPool {
             self.waiting.load(Ordering::SeqCst),
             self.refused.load(Ordering::SeqCst),
         )
+    }
+
+    /// Hashes and verifications finished since start.
+    pub fn finished(&self) -> usize {
+        self.finished.load(Ordering::SeqCst)
     }
 
     /// The most hashes that ever ran at the same time.

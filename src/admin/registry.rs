@@ -154,6 +154,9 @@ pub enum Widget {
     Vocab(Term),
 }
 
+/// A domain rule completing the named values of a write (see `ModelAdmin::complete`).
+pub type Completion = fn(&mut Vec<(&'static str, rusqlite::types::Value)>);
+
 /// A parser for a field's text, beyond its widget's own checks (`Email::parse`, slugs…).
 pub type Parser = fn(&str) -> Result<String, FieldError>;
 
@@ -274,6 +277,10 @@ pub struct ModelAdmin {
     /// A stored timestamp expression (`enrollments.created_at`) the list can be narrowed by
     /// year, month and day (the date hierarchy).
     pub date_hierarchy: Option<&'static str>,
+    /// A domain rule that completes the values of an add or change before they are written
+    /// (`learning::authoring::complete_publish_time`): the admin applies the domain's rules, it
+    /// does not make its own.
+    pub complete: Option<Completion>,
     /// SQL giving the object's public page path (`'/courses/' || courses.slug`), NULL when it
     /// has none now (a draft): the change page links to it ("사이트에서 보기").
     pub site_url: Option<&'static str>,
@@ -321,6 +328,7 @@ impl ModelAdmin {
         sections: &[],
         date_hierarchy: None,
         site_url: None,
+        complete: None,
         readonly: &[],
         m2m: &[],
         inlines: &[],

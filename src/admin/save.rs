@@ -173,10 +173,14 @@ pub fn save(
             {
                 return Err(AdminError::Conflict);
             }
+            let mut values = sub.values.clone();
+            if let Some(complete) = m.complete {
+                complete(&mut values);
+            }
             // An untouched form writes nothing: not even the `touch` column moves.
-            let diff = store::diff(m, &old.values, &sub.values);
+            let diff = store::diff(m, &old.values, &values);
             if !diff.is_empty() {
-                store::update(conn, m, id, &sub.values, None, "")?;
+                store::update(conn, m, id, &values, None, "")?;
             }
             (id, diff, "change")
         }
@@ -189,6 +193,9 @@ pub fn save(
             }
             if let Some(h) = &sub.password_hash {
                 values.push(("password_hash", Value::Text(h.clone())));
+            }
+            if let Some(complete) = m.complete {
+                complete(&mut values);
             }
             (store::insert(conn, m, &values, "")?, Vec::new(), "add")
         }

@@ -69,6 +69,27 @@ fn category_id(
     Ok(id)
 }
 
+/// The publishing rule every surface shares: a course that is published without a time is
+/// published now (the API's update does it in its statement; the admin's form and import call
+/// this on the values they are about to write).
+pub fn complete_publish_time(values: &mut Vec<(&'static str, rusqlite::types::Value)>) {
+    use rusqlite::types::Value;
+    let published = values
+        .iter()
+        .any(|(n, v)| *n == "status" && *v == Value::Text(CourseStatus::Published.as_str().into()));
+    let untimed = values
+        .iter()
+        .find(|(n, _)| *n == "published_at")
+        .is_none_or(|(_, v)| *v == Value::Null);
+    if published && untimed {
+        let now = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        values.retain(|(n, _)| *n != "published_at");
+        values.push(("published_at", Value::Text(now)));
+    }
+}
+
 /// Creates a draft course taught by `user` (instructors and staff with `catalog.add_course`).
 pub fn create_course(
     conn: &Connection,

@@ -284,3 +284,34 @@ async fn lesson_lengths_are_typed_and_shown_as_people_write_them() {
         0
     );
 }
+
+#[tokio::test]
+async fn publishing_in_the_admin_follows_the_domains_rule() {
+    let app = spawn_app().await;
+    let ids = small_catalog(&app);
+    let admin = superuser(&app).await;
+    let cat = ids.marketing.to_string();
+    // Published without a time: published now, as the API does (it was a CHECK failure shown
+    // as SQLite's words).
+    let mut form = admin_course(&cat, "published-now", "바로 공개하는 강의", "published");
+    form.push(("published_at".into(), String::new()));
+    let (status, body, _) = post(
+        &admin,
+        &app,
+        "/admin/course/add",
+        "/admin/course/add",
+        &refs(&form),
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let at = text(
+        &app,
+        "SELECT published_at FROM courses WHERE slug = 'published-now'",
+    );
+    assert!(at.starts_with("20") && at.ends_with('Z'), "{at}");
+    assert_eq!(
+        app.get("/courses/published-now").await.status(),
+        200,
+        "and visible at once"
+    );
+}

@@ -79,6 +79,7 @@ pub static COURSE: ModelAdmin = ModelAdmin {
     label: l("강의", "course"),
     plural: l("강의", "Courses"),
     repr: "courses.title",
+    complete: Some(authoring::complete_publish_time),
     site_url: Some("CASE WHEN courses.status = 'published' THEN '/courses/' || courses.slug END"),
     joins: "LEFT JOIN categories cat ON cat.id = courses.category_id \
             LEFT JOIN users ins ON ins.id = courses.instructor_id",

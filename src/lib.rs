@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod fields;
+pub mod hex;
 pub mod learning;
 pub mod mail;
 pub mod markdown;

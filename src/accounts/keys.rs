@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use super::AccountError;
+use crate::hex::encode as hex;
 
 #[derive(Clone)]
 pub struct SecretKey(Vec<u8>);
@@ -82,10 +83,6 @@ pub fn pkce_challenge(verifier: &str) -> String {
 /// Plain SHA-256, hex: for values that are already random (session ids).
 pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Seconds since the Unix epoch.

@@ -123,10 +123,7 @@ pub fn fingerprint(values: &[Value]) -> String {
         h.update(as_text(v).as_bytes());
         h.update([0x1f]);
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&h.finalize()[..16])
 }
 
 /// Which rows of a related table a user may see named (choices, filter options, the label of

@@ -141,10 +141,7 @@ pub async fn upload(
         flash(req, "error", "admin.upload_bad_type");
         return redirect(&back);
     };
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = crate::hex::encode(&Sha256::digest(&bytes));
     let relative = format!("{}/{digest}.{ext}", upload.field);
     let dir = state.config.media.dir.join(upload.field);
     let target = state.config.media.dir.join(&relative);

@@ -168,12 +168,7 @@ impl Docs {
         for part in [css, js, init.as_str()] {
             hash.update(part.as_bytes());
         }
-        let version: String = hash
-            .finalize()
-            .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let version = crate::hex::encode(&hash.finalize()[..6]);
         let asset = |file: &str| format!("/api/docs/{version}/{file}");
         let page = format!(
             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -5,6 +5,8 @@ use poem::http::{header, StatusCode};
 use poem::web::Path;
 use poem::{handler, IntoResponse, Response};
 
+use crate::hex::encode as hex;
+
 #[derive(rust_embed::RustEmbed)]
 #[folder = "assets/"]
 #[exclude = "passwords/*"]
@@ -29,8 +31,4 @@ pub fn serve_static(Path(path): Path<String>, req: &poem::Request) -> Response {
         .header(header::ETAG, etag)
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(file.data.into_owned())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

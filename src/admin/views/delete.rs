@@ -6,7 +6,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
-use super::edit::model_context;
+use super::model_context;
 use super::{error_page, flash, model_or_404, model_url, redirect, render, write, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::admin::cascade;

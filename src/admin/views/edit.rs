@@ -3,7 +3,6 @@
 //! many-to-many sets and inline rows in one transaction. "Save", "save and add another" and
 //! "save and continue editing"; a stale form gets a conflict message instead of overwriting.
 
-use minijinja::context;
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
@@ -273,9 +272,4 @@ async fn submit(
         }
         Err(e) => error_page(state, req, ctx, e),
     }
-}
-
-/// The model as the templates name it.
-pub fn model_context(ctx: &AdminCtx, m: &ModelAdmin) -> minijinja::Value {
-    context! { key => m.key, label => m.label.get(ctx.lang), plural => m.plural.get(ctx.lang), list_url => model_url("admin_list", m, None), note => m.note }
 }

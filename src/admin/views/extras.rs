@@ -8,7 +8,8 @@ use poem::web::{Data, Json, Path};
 use poem::{handler, IntoResponse, Request, Response};
 use rusqlite::types::Value;
 
-use super::edit::{gate_model as gate, model_context};
+use super::edit::gate_model as gate;
+use super::model_context;
 use super::{error_page, flash, model_url, redirect, render, write, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::accounts::{users, Password};

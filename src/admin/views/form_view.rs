@@ -364,7 +364,7 @@ pub fn build(
         .unwrap_or_default();
     let id = object.map(|o| o.id);
     Ok(context! {
-        model => super::edit::model_context(ctx, m),
+        model => super::model_context(ctx, m),
         object => object.map(|o| context! { id => o.id, repr => o.repr.clone() }),
         is_add,
         can_save,

@@ -9,7 +9,8 @@ use poem::http::StatusCode;
 use poem::web::{Data, Multipart, Path};
 use poem::{handler, Request, Response};
 
-use super::edit::{gate_model as gate, model_context};
+use super::edit::gate_model as gate;
+use super::model_context;
 use super::{error_page, flash_with, model_url, redirect, render, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::admin::changes;

@@ -440,7 +440,7 @@ pub async fn run_action(
     };
     let protected = related.iter().any(|r| r.protected);
     let data = context! {
-        model => super::edit::model_context(&ctx, m),
+        model => super::model_context(&ctx, m),
         action => context! { name => action.name, label => action.label.get(ctx.lang), delete => matches!(action.kind, ActionKind::Delete) },
         objects,
         related,

@@ -395,6 +395,11 @@ pub fn error_page(state: &AppState, req: &Request, ctx: &AdminCtx, e: AdminError
     error_response(state, req, ctx.lang, e)
 }
 
+/// The model as the templates name it.
+pub fn model_context(ctx: &AdminCtx, m: &ModelAdmin) -> minijinja::Value {
+    minijinja::context! { key => m.key, label => m.label.get(ctx.lang), plural => m.plural.get(ctx.lang), list_url => model_url("admin_list", m, None), note => m.note }
+}
+
 /// The model named in the path, or the error page.
 pub fn model_or_404(
     state: &AppState,

@@ -7,7 +7,8 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{handler, Request, Response};
 
-use super::edit::{gate_model as gate, model_context};
+use super::edit::gate_model as gate;
+use super::model_context;
 use super::{error_page, flash, model_url, redirect, render, write, AdminCtx};
 use crate::accounts::perms::Action;
 use crate::admin::changes;

@@ -70,8 +70,8 @@ fn category_id(
 }
 
 /// The publishing rule every surface shares: a course that is published without a time is
-/// published now (the API's update does it in its statement; the admin's form and import call
-/// this on the values they are about to write).
+/// published now (the API's update, the admin's form, import and revert all call this on the
+/// values they are about to write).
 pub fn complete_publish_time(values: &mut Vec<(&'static str, rusqlite::types::Value)>) {
     use rusqlite::types::Value;
     let published = values
@@ -220,12 +220,33 @@ pub fn update_course(
     if !errors.is_empty() {
         return Err(LearningError::Invalid(errors));
     }
+    let status = status.flatten();
+    // The publishing rule every surface shares (the admin calls it too).
+    let published_at: Option<String> = conn
+        .prepare_cached("SELECT published_at FROM courses WHERE id = ?1")?
+        .query_row([course.id], |r| r.get(0))?;
+    let mut timing = vec![
+        (
+            "status",
+            rusqlite::types::Value::Text(
+                status.map_or(course.status.clone(), |s| s.as_str().to_owned()),
+            ),
+        ),
+        (
+            "published_at",
+            published_at.map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
+        ),
+    ];
+    complete_publish_time(&mut timing);
+    let published_at = match &timing[..] {
+        [.., ("published_at", rusqlite::types::Value::Text(t))] => Some(t.clone()),
+        _ => None,
+    };
     conn.prepare_cached(
         "UPDATE courses SET title = COALESCE(?2, title), summary = COALESCE(?3, summary), \
          description = COALESCE(?4, description), category_id = COALESCE(?5, category_id), \
          level = COALESCE(?6, level), status = COALESCE(?7, status), \
-         published_at = CASE WHEN COALESCE(?7, status) = 'published' AND published_at IS NULL \
-                             THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE published_at END, \
+         published_at = COALESCE(?8, published_at), \
          updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
     )?
     .execute(params![
@@ -235,7 +256,8 @@ pub fn update_course(
         description.flatten(),
         category.flatten(),
         level.flatten().map(Level::as_str),
-        status.flatten().map(CourseStatus::as_str)
+        status.map(CourseStatus::as_str),
+        published_at
     ])?;
     course_by_slug(conn, slug)?.ok_or(LearningError::NotFound)
 }

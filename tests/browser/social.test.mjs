@@ -243,6 +243,9 @@ async function main() {
       const fake = await fakeKakao(kakaoPort, people[v.tag]);
       fakes.push(fake);
       await journey(browser, base, people[v.tag], v);
+      // hancup keeps a pooled keep-alive connection to the provider; close it with the server
+      // instead of waiting for it to idle out (that took minutes, now and then).
+      fake.closeAllConnections();
       await new Promise((ok) => fake.close(ok));
     }
     console.log(`social sign-in journeys passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -18,8 +18,8 @@ use rusqlite::Connection;
 
 use super::forms::parse_field;
 use super::history::Change;
-use super::query::{self, as_text};
-use super::registry::{Display, Field, ModelAdmin, Widget};
+use super::query;
+use super::registry::{Field, ModelAdmin, Widget};
 use super::save::{editable_fields, save, Submission};
 use super::store::{self, AdminError, NON_FIELD};
 use crate::accounts::perms::Action;
@@ -211,10 +211,7 @@ fn exported(
             .enumerate()
             .map(|(i, c)| {
                 let v: Value = r.get(i)?;
-                Ok(match c.display {
-                    Display::Number => as_text(&v),
-                    d => query::display(&v, d, lang, time),
-                })
+                Ok(query::csv_text(&v, c.display, lang, time))
             })
             .collect()
     })

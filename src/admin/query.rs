@@ -84,10 +84,14 @@ impl ListQuery {
                 }
             }
         }
-        let now = jiff::Timestamp::now().to_zoned_datetime(time.zone().clone());
+        // The clock is read only for a list filtered by a date range.
+        let mut now = None;
         for (i, v) in &q.filters {
             if let FilterKind::Date = m.filters[*i].kind {
-                q.range_starts.push((*i, dates::range_start(v, &now)));
+                let now = now.get_or_insert_with(|| {
+                    jiff::Timestamp::now().to_zoned_datetime(time.zone().clone())
+                });
+                q.range_starts.push((*i, dates::range_start(v, now)));
             }
         }
         q.date_bounds = q.date.and_then(|d| d.bounds(time));
@@ -429,6 +433,15 @@ pub fn as_text(v: &Value) -> String {
         Value::Real(f) => f.to_string(),
         Value::Text(t) => t.clone(),
         Value::Blob(_) => String::new(),
+    }
+}
+
+/// A value as the CSV export writes it: numbers plain (no thousands separators), the rest as
+/// `display` shows them. The import reads a cell equal to this as "no change", so both use it.
+pub fn csv_text(v: &Value, how: Display, lang: Lang, time: &LocalTime) -> String {
+    match how {
+        Display::Number => as_text(v),
+        d => display(v, d, lang, time),
     }
 }
 

@@ -319,10 +319,7 @@ pub async fn export_csv(
                 query::each_row(c, m, &q, owner, (CSV_MAX, 0), |r| {
                     out.push_str(&r.id.to_string());
                     for (v, c) in r.cells.iter().zip(m.columns) {
-                        let text = match c.display {
-                            Display::Number => query::as_text(v),
-                            d => query::display(v, d, lang, st.templates.time()),
-                        };
+                        let text = query::csv_text(v, c.display, lang, st.templates.time());
                         out.push(',');
                         out.push_str(&csv_cell(&text));
                     }
